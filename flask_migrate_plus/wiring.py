@@ -1,0 +1,141 @@
+"""The Alembic options that switch our plugins on, for the extension and for plain Alembic.
+
+A project without Flask gets every improvement from its own ``env.py``::
+
+    from flask_migrate_plus.wiring import alembic_configure_args
+
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      **alembic_configure_args())
+
+The user's own ``render_item`` and ``process_revision_directives`` are chained with ours,
+never replaced: theirs run first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from alembic.operations.ops import MigrationScript
+from alembic.runtime.migration import MigrationContext
+
+log = logging.getLogger("flask_migrate_plus")
+
+#: Alembic's own comparators plus every comparator module this package publishes.
+BUILTIN_PLUGINS = "alembic.autogenerate.*"
+OUR_PLUGIN_PREFIX = "flask_migrate_plus"
+
+ProcessRevisionDirectives = Callable[[MigrationContext, Any, list[MigrationScript]], None]
+RenderItem = Callable[[str, Any, Any], "str | bool"]
+
+
+def autogenerate_plugins(disabled: Iterable[str] = ()) -> list[str]:
+    """The ``autogenerate_plugins`` list: Alembic's built-ins, ours, minus ``disabled``.
+
+    ``disabled`` holds short names such as ``"checks"``; each becomes an exclusion
+    (``~flask_migrate_plus.checks``), which Alembic applies after the wildcard.
+    """
+    names = [BUILTIN_PLUGINS, f"{OUR_PLUGIN_PREFIX}.*"]
+    names += [f"~{OUR_PLUGIN_PREFIX}.{name}" for name in sorted(set(disabled))]
+    return names
+
+
+def drop_empty_autogenerate(
+    context: MigrationContext, revision: Any, directives: list[MigrationScript]
+) -> None:
+    """Write no file when autogenerate found nothing, as Flask-Migrate's env.py does."""
+    cmd_opts = getattr(context.config, "cmd_opts", None) if context.config else None
+    if not getattr(cmd_opts, "autogenerate", False) or not directives:
+        return
+    script = directives[0]
+    if script.upgrade_ops is not None and script.upgrade_ops.is_empty():
+        directives[:] = []
+        log.info("No changes in schema detected.")
+
+
+def fresh_imports(
+    context: MigrationContext, revision: Any, directives: list[MigrationScript]
+) -> None:
+    """Give each script its own imports set (Alembic's default is shared between scripts)."""
+    for script in directives:
+        script.imports = set(script.imports or ())
+
+
+def chain_process_revision_directives(
+    *functions: ProcessRevisionDirectives | None,
+) -> ProcessRevisionDirectives:
+    """One ``process_revision_directives`` that calls each given function in turn."""
+    chain = [fn for fn in functions if fn is not None]
+
+    def process_revision_directives(
+        context: MigrationContext, revision: Any, directives: list[MigrationScript]
+    ) -> None:
+        for fn in chain:
+            fn(context, revision, directives)
+            if not directives:
+                return
+
+    process_revision_directives.chained = tuple(chain)  # type: ignore[attr-defined]
+    return process_revision_directives
+
+
+def chain_render_item(user: RenderItem | None, ours: RenderItem | None) -> RenderItem | None:
+    """The user's ``render_item`` first; ours only where it returns False."""
+    if user is None or ours is None:
+        return user or ours
+
+    def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+        rendered = user(type_, obj, autogen_context)
+        if rendered is not False:
+            return rendered
+        return ours(type_, obj, autogen_context)
+
+    return render_item
+
+
+def our_render_item() -> RenderItem | None:
+    """Our renderer for types, if the renderers package offers one."""
+    try:
+        from .renderers.types import render_item
+    except ImportError:
+        return None
+    return render_item  # type: ignore[no-any-return]
+
+
+def our_process_revision_directives() -> list[ProcessRevisionDirectives]:
+    """Our script rewriters, in the order they must run (see renderers/ and comparators/)."""
+    rewriters: list[ProcessRevisionDirectives] = [fresh_imports]
+    try:
+        from .renderers.scripts import REWRITERS
+    except ImportError:
+        pass
+    else:
+        rewriters.extend(REWRITERS)
+    return rewriters
+
+
+def alembic_configure_args(
+    user_args: Mapping[str, Any] | None = None,
+    *,
+    disabled_plugins: Iterable[str] = (),
+    options: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Keyword arguments for ``context.configure`` with our plugins wired in.
+
+    ``user_args`` are the user's own ``context.configure`` keywords (kept, and chained
+    where they are hooks); ``options`` are our plugins' switches, passed through Alembic's
+    options as ``migrate_plus_*`` keys that comparators and renderers read from
+    ``autogen_context.opts``.
+    """
+    args: dict[str, Any] = dict(user_args or {})
+    args.setdefault("autogenerate_plugins", autogenerate_plugins(disabled_plugins))
+    args["render_item"] = chain_render_item(args.get("render_item"), our_render_item())
+    args["process_revision_directives"] = chain_process_revision_directives(
+        args.get("process_revision_directives"),
+        *our_process_revision_directives(),
+        drop_empty_autogenerate,
+    )
+    for key, value in (options or {}).items():
+        args[f"migrate_plus_{key}"] = value
+    return args
