@@ -38,13 +38,38 @@ _LAZY: dict[str, str] = {
     "Config": "flask_migrate_plus.extension",
     "Settings": "flask_migrate_plus.settings",
     "SettingsError": "flask_migrate_plus.settings",
+    "MigrateError": "flask_migrate_plus.commands",
     **{name: "flask_migrate_plus.commands" for name in _COMMANDS},
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "Config",
+    "Migrate",
+    "MigrateError",
+    "Settings",
+    "SettingsError",
+    "branches",
+    "check",
+    "current",
+    "downgrade",
+    "edit",
+    "heads",
+    "history",
+    "init",
+    "list_templates",
+    "merge",
+    "migrate",
+    "needs_revision",
+    "needs_upgrade",
+    "revision",
+    "show",
+    "stamp",
+    "upgrade",
+]
 
 if TYPE_CHECKING:
     from .commands import (
+        MigrateError,
         branches,
         check,
         current,

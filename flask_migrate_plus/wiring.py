@@ -20,7 +20,9 @@ from typing import Any
 from alembic.operations.ops import MigrationScript
 from alembic.runtime.migration import MigrationContext
 
-log = logging.getLogger("flask_migrate_plus")
+# "No changes in schema detected." goes where Flask-Migrate's env.py sends it, so it prints
+# under any alembic.ini, including one written by Flask-Migrate.
+log = logging.getLogger("alembic.env")
 
 #: Alembic's own comparators plus every comparator module this package publishes.
 BUILTIN_PLUGINS = "alembic.autogenerate.*"
@@ -44,14 +46,34 @@ def autogenerate_plugins(disabled: Iterable[str] = ()) -> list[str]:
 def drop_empty_autogenerate(
     context: MigrationContext, revision: Any, directives: list[MigrationScript]
 ) -> None:
-    """Write no file when autogenerate found nothing, as Flask-Migrate's env.py does."""
+    """Write no file when autogenerate found nothing, as Flask-Migrate's env.py does.
+
+    A multi-database env.py configures one context per database and this hook runs after
+    each; the script may only be dropped after the last one (``migrate_plus_database_count``
+    says how many there are), or Alembic fails on the next database.
+    """
     cmd_opts = getattr(context.config, "cmd_opts", None) if context.config else None
     if not getattr(cmd_opts, "autogenerate", False) or not directives:
         return
-    script = directives[0]
-    if script.upgrade_ops is not None and script.upgrade_ops.is_empty():
+    ops_list = directives[0].upgrade_ops_list
+    single = [ops.upgrade_token for ops in ops_list] == ["upgrades"]
+    expected = context.opts.get("migrate_plus_database_count")
+    if not single and (expected is None or len(ops_list) < expected):
+        return
+    if all(ops.is_empty() for ops in ops_list):
         directives[:] = []
         log.info("No changes in schema detected.")
+
+
+def report_plugins(
+    context: MigrationContext, revision: Any, directives: list[MigrationScript]
+) -> None:
+    """Say once per autogenerate which comparator plugins took part."""
+    if getattr(context, "_migrate_plus_reported", False):
+        return
+    context._migrate_plus_reported = True  # type: ignore[attr-defined]
+    names = context.opts.get("autogenerate_plugins") or [BUILTIN_PLUGINS]
+    log.info("Compared with autogenerate plugins: %s", ", ".join(names))
 
 
 def fresh_imports(
@@ -100,12 +122,12 @@ def our_render_item() -> RenderItem | None:
         from .renderers.types import render_item
     except ImportError:
         return None
-    return render_item  # type: ignore[no-any-return]
+    return render_item
 
 
 def our_process_revision_directives() -> list[ProcessRevisionDirectives]:
     """Our script rewriters, in the order they must run (see renderers/ and comparators/)."""
-    rewriters: list[ProcessRevisionDirectives] = [fresh_imports]
+    rewriters: list[ProcessRevisionDirectives] = [report_plugins, fresh_imports]
     try:
         from .renderers.scripts import REWRITERS
     except ImportError:

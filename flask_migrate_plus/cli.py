@@ -1,0 +1,265 @@
+"""The ``flask db`` command group: Flask-Migrate 4.1's commands and options, unchanged.
+
+Each command parses its options and makes one call of the function of the same name in
+``commands.py``. A :class:`~flask_migrate_plus.commands.MigrateError` becomes one
+``Error: ...`` line on stderr and exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask import g
+from flask.cli import with_appcontext
+
+from . import commands
+from .commands import MigrateError
+
+DIRECTORY_HELP = 'Migration script directory (default is "migrations")'
+X_ARG_HELP = "Additional arguments consumed by custom env.py scripts"
+SQL_HELP = "Don't emit SQL to database - dump to standard output instead"
+TAG_HELP = 'Arbitrary "tag" name - can be used by custom env.py scripts'
+HEAD_HELP = "Specify head revision or <branchname>@head to base new revision on"
+REV_ID_HELP = "Specify a hardcoded revision id instead of generating one"
+
+
+def _directory_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("-d", "--directory", default=None, help=DIRECTORY_HELP)(fn)
+
+
+def _reported(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """One line and exit code 1 for a user mistake."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            fn(*args, **kwargs)
+        except MigrateError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            raise SystemExit(1) from None
+
+    return wrapper
+
+
+def _dir(directory: str | None) -> str | None:
+    return directory or g.directory
+
+
+@click.group()
+@click.option("-d", "--directory", default=None, help=DIRECTORY_HELP)
+@click.option("-x", "--x-arg", multiple=True, help=X_ARG_HELP)
+@with_appcontext
+def db(directory: str | None, x_arg: tuple[str, ...]) -> None:
+    """Perform database migrations."""
+    g.directory = directory
+    g.x_arg = x_arg  # read by Migrate.get_config()
+
+
+@db.command()
+@with_appcontext
+@_reported
+def list_templates() -> None:
+    """List available templates."""
+    commands.list_templates()
+
+
+@db.command()
+@_directory_option
+@click.option("--multidb", is_flag=True, help="Support multiple databases")
+@click.option("-t", "--template", default=None,
+              help='Repository template to use (default is "flask")')
+@click.option("--package", is_flag=True,
+              help="Write empty __init__.py files to the environment and version locations")
+@with_appcontext
+@_reported
+def init(directory: str | None, multidb: bool, template: str | None, package: bool) -> None:
+    """Creates a new migration repository."""
+    commands.init(_dir(directory), multidb, template, package)
+
+
+def _revision_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed([
+        click.option("-d", "--directory", default=None, help=DIRECTORY_HELP),
+        click.option("-m", "--message", default=None, help="Revision message"),
+        click.option("--sql", is_flag=True, help=SQL_HELP),
+        click.option("--head", default="head", help=HEAD_HELP),
+        click.option("--splice", is_flag=True,
+                     help='Allow a non-head revision as the "head" to splice onto'),
+        click.option("--branch-label", default=None,
+                     help="Specify a branch label to apply to the new revision"),
+        click.option("--version-path", default=None,
+                     help="Specify specific path from config for version file"),
+        click.option("--rev-id", default=None, help=REV_ID_HELP),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+@db.command()
+@_revision_options
+@click.option("--autogenerate", is_flag=True,
+              help="Populate revision script with candidate migration operations, "
+                   "based on comparison of database to model")
+@with_appcontext
+@_reported
+def revision(directory: str | None, message: str | None, autogenerate: bool, sql: bool,
+             head: str, splice: bool, branch_label: str | None, version_path: str | None,
+             rev_id: str | None) -> None:
+    """Create a new revision file."""
+    commands.revision(_dir(directory), message, autogenerate, sql, head, splice,
+                      branch_label, version_path, rev_id)
+
+
+@db.command()
+@_revision_options
+@click.option("-x", "--x-arg", multiple=True, help=X_ARG_HELP)
+@with_appcontext
+@_reported
+def migrate(directory: str | None, message: str | None, sql: bool, head: str, splice: bool,
+            branch_label: str | None, version_path: str | None, rev_id: str | None,
+            x_arg: tuple[str, ...]) -> None:
+    """Autogenerate a new revision file (Alias for 'revision --autogenerate')"""
+    commands.migrate(_dir(directory), message, sql, head, splice, branch_label, version_path,
+                     rev_id, x_arg or g.x_arg)
+
+
+@db.command()
+@_directory_option
+@click.argument("revision", default="head")
+@with_appcontext
+@_reported
+def edit(directory: str | None, revision: str) -> None:
+    """Edit a revision file"""
+    commands.edit(_dir(directory), revision)
+
+
+@db.command()
+@_directory_option
+@click.option("-m", "--message", default=None, help="Merge revision message")
+@click.option("--branch-label", default=None,
+              help="Specify a branch label to apply to the new revision")
+@click.option("--rev-id", default=None, help=REV_ID_HELP)
+@click.argument("revisions", nargs=-1)
+@with_appcontext
+@_reported
+def merge(directory: str | None, message: str | None, branch_label: str | None,
+          rev_id: str | None, revisions: tuple[str, ...]) -> None:
+    """Merge two revisions together, creating a new revision file"""
+    commands.merge(_dir(directory), revisions, message, branch_label, rev_id)
+
+
+def _upgrade_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed([
+        click.option("-d", "--directory", default=None, help=DIRECTORY_HELP),
+        click.option("--sql", is_flag=True, help=SQL_HELP),
+        click.option("--tag", default=None, help=TAG_HELP),
+        click.option("-x", "--x-arg", multiple=True, help=X_ARG_HELP),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+@db.command()
+@_upgrade_options
+@click.argument("revision", default="head")
+@with_appcontext
+@_reported
+def upgrade(directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...],
+            revision: str) -> None:
+    """Upgrade to a later version"""
+    commands.upgrade(_dir(directory), revision, sql, tag, x_arg or g.x_arg)
+
+
+@db.command()
+@_upgrade_options
+@click.argument("revision", default="-1")
+@with_appcontext
+@_reported
+def downgrade(directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...],
+              revision: str) -> None:
+    """Revert to a previous version"""
+    commands.downgrade(_dir(directory), revision, sql, tag, x_arg or g.x_arg)
+
+
+@db.command()
+@_directory_option
+@click.argument("revision", default="head")
+@with_appcontext
+@_reported
+def show(directory: str | None, revision: str) -> None:
+    """Show the revision denoted by the given symbol."""
+    commands.show(_dir(directory), revision)
+
+
+@db.command()
+@_directory_option
+@click.option("-r", "--rev-range", default=None,
+              help="Specify a revision range; format is [start]:[end]")
+@click.option("-v", "--verbose", is_flag=True, help="Use more verbose output")
+@click.option("-i", "--indicate-current", is_flag=True,
+              help="Indicate current version (Alembic 0.9.9 or greater is required)")
+@with_appcontext
+@_reported
+def history(directory: str | None, rev_range: str | None, verbose: bool,
+            indicate_current: bool) -> None:
+    """List changeset scripts in chronological order."""
+    commands.history(_dir(directory), rev_range, verbose, indicate_current)
+
+
+@db.command()
+@_directory_option
+@click.option("-v", "--verbose", is_flag=True, help="Use more verbose output")
+@click.option("--resolve-dependencies", is_flag=True,
+              help="Treat dependency versions as down revisions")
+@with_appcontext
+@_reported
+def heads(directory: str | None, verbose: bool, resolve_dependencies: bool) -> None:
+    """Show current available heads in the script directory"""
+    commands.heads(_dir(directory), verbose, resolve_dependencies)
+
+
+@db.command()
+@_directory_option
+@click.option("-v", "--verbose", is_flag=True, help="Use more verbose output")
+@with_appcontext
+@_reported
+def branches(directory: str | None, verbose: bool) -> None:
+    """Show current branch points"""
+    commands.branches(_dir(directory), verbose)
+
+
+@db.command()
+@_directory_option
+@click.option("-v", "--verbose", is_flag=True, help="Use more verbose output")
+@with_appcontext
+@_reported
+def current(directory: str | None, verbose: bool) -> None:
+    """Display the current revision for each database."""
+    commands.current(_dir(directory), verbose)
+
+
+@db.command()
+@_directory_option
+@click.option("--sql", is_flag=True, help=SQL_HELP)
+@click.option("--tag", default=None, help=TAG_HELP)
+@click.option("--purge", is_flag=True,
+              help="Delete the version in the alembic_version table before stamping")
+@click.argument("revision", default="head")
+@with_appcontext
+@_reported
+def stamp(directory: str | None, sql: bool, tag: str | None, revision: str,
+          purge: bool) -> None:
+    """'stamp' the revision table with the given revision; don't run any migrations"""
+    commands.stamp(_dir(directory), revision, sql, tag, purge)
+
+
+@db.command()
+@_directory_option
+@with_appcontext
+@_reported
+def check(directory: str | None) -> None:
+    """Check if there are any new operations to migrate"""
+    commands.check(_dir(directory))

@@ -1,0 +1,180 @@
+"""The Flask extension: ``Migrate(app, db)``, as in Flask-Migrate, with our plugins wired in.
+
+All per-application state lives in ``app.extensions["migrate"]`` (a :class:`MigrateState`),
+whose attributes are the ones a ``migrations/env.py`` written by Flask-Migrate 4.x reads:
+``db``, ``directory``, ``configure_args``, ``migrate`` and ``metadata``. Our Alembic options
+travel in ``configure_args``, so such an env.py gains them without being edited.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app, g
+
+from .settings import Settings, settings_from_config
+from .wiring import alembic_configure_args
+
+TEMPLATES_DIRECTORY = Path(__file__).parent / "templates"
+
+ConfigureCallback = Callable[[AlembicConfig], AlembicConfig]
+
+
+class Config(AlembicConfig):
+    """Alembic's Config that finds our ``flask`` and ``flask-multidb`` templates."""
+
+    def __init__(self, *args: Any, template_directory: str | None = None, **kwargs: Any):
+        self.template_directory = template_directory
+        super().__init__(*args, **kwargs)
+
+    def get_template_directory(self) -> str:
+        return self.template_directory or str(TEMPLATES_DIRECTORY)
+
+
+class MigrateState:
+    """``app.extensions["migrate"]``: what env.py and our commands need for one app."""
+
+    def __init__(self, migrate: Migrate, db: Any, settings: Settings, configure_args: dict):
+        self.migrate = migrate
+        self.db = db
+        self.directory = migrate.directory
+        self.settings = settings
+        self.configure_args = configure_args
+
+    @property
+    def metadata(self) -> Any:
+        """The models' MetaData (old Flask-Migrate env.py files read it from here)."""
+        return self.db.metadata
+
+
+def bind_names(app: Flask, db: Any) -> list[str]:
+    """The Flask-SQLAlchemy bind keys, as the multi-database template sees them."""
+    binds = app.config.get("SQLALCHEMY_BINDS")
+    if binds is not None:
+        return list(binds)
+    names = getattr(db, "bind_names", None)
+    return list(names()) if callable(names) else []
+
+
+class Migrate:
+    """Drop-in replacement for ``flask_migrate.Migrate``.
+
+    ``compare_type`` and ``render_as_batch`` default to True as in Flask-Migrate; other
+    keyword arguments go to Alembic's ``context.configure``. ``MIGRATE_PLUS_*`` settings in
+    ``app.config`` override the constructor's choices (see README, "Configuration").
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        db: Any = None,
+        directory: str | os.PathLike[str] = "migrations",
+        command: str = "db",
+        compare_type: bool = True,
+        render_as_batch: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self.configure_callbacks: list[ConfigureCallback] = []
+        self.db = db
+        self.command = command
+        self.directory = str(directory)
+        self.alembic_ctx_kwargs: dict[str, Any] = dict(kwargs)
+        self.alembic_ctx_kwargs["compare_type"] = compare_type
+        self.alembic_ctx_kwargs["render_as_batch"] = render_as_batch
+        if app is not None and db is not None:
+            self.init_app(app, db, directory)
+
+    def init_app(
+        self,
+        app: Flask,
+        db: Any = None,
+        directory: str | os.PathLike[str] | None = None,
+        command: str | None = None,
+        compare_type: bool | None = None,
+        render_as_batch: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.db = db or self.db
+        self.command = command or self.command
+        self.directory = str(directory or self.directory)
+        self.alembic_ctx_kwargs.update(kwargs)
+        if compare_type is not None:
+            self.alembic_ctx_kwargs["compare_type"] = compare_type
+        if render_as_batch is not None:
+            self.alembic_ctx_kwargs["render_as_batch"] = render_as_batch
+
+        user_args = dict(self.alembic_ctx_kwargs)
+        settings = settings_from_config(
+            app.config,
+            defaults={
+                "compare_type": user_args.pop("compare_type"),
+                "render_as_batch": user_args.pop("render_as_batch"),
+                "compare_server_default": user_args.pop("compare_server_default", True),
+            },
+        )
+        app.extensions["migrate"] = MigrateState(
+            self, self.db, settings, self._configure_args(app, settings, user_args)
+        )
+
+        from .cli import db as db_group
+
+        app.cli.add_command(db_group, name=self.command)
+
+    def _configure_args(self, app: Flask, settings: Settings, user_args: dict) -> dict:
+        user_args["compare_type"] = settings.compare_type
+        user_args["render_as_batch"] = settings.render_as_batch
+        user_args["compare_server_default"] = settings.compare_server_default
+        options = settings.plugin_options()
+        options["database_count"] = 1 + len(bind_names(app, self.db))
+        return alembic_configure_args(
+            user_args, disabled_plugins=settings.disabled_comparators, options=options
+        )
+
+    def configure(self, f: ConfigureCallback) -> ConfigureCallback:
+        """Decorator: ``f(config) -> config`` runs on every Alembic Config we build."""
+        self.configure_callbacks.append(f)
+        return f
+
+    def call_configure_callbacks(self, config: AlembicConfig) -> AlembicConfig:
+        for callback in self.configure_callbacks:
+            config = callback(config)
+        return config
+
+    def get_config(
+        self,
+        directory: str | os.PathLike[str] | None = None,
+        x_arg: str | Iterable[str] | None = None,
+        opts: Iterable[str] | None = None,
+    ) -> AlembicConfig:
+        """The Alembic Config for ``directory``, with ``-x`` arguments and flags set."""
+        directory = str(directory if directory is not None else self.directory)
+        config = Config(os.path.join(directory, "alembic.ini"))
+        config.set_main_option("script_location", directory)
+        if config.cmd_opts is None:
+            config.cmd_opts = argparse.Namespace()
+        for opt in opts or ():
+            setattr(config.cmd_opts, opt, True)
+        if not hasattr(config.cmd_opts, "x"):
+            x_values: list[str] = list(getattr(g, "x_arg", None) or ()) if g else []
+            if isinstance(x_arg, str):
+                x_values.append(x_arg)
+            elif x_arg is not None:
+                x_values.extend(x_arg)
+            config.cmd_opts.x = x_values
+        return self.call_configure_callbacks(config)
+
+
+def current_state() -> MigrateState:
+    """The extension state of the current app, with a clear error when it is missing."""
+    state = current_app.extensions.get("migrate")
+    if not isinstance(state, MigrateState):
+        raise RuntimeError(
+            "flask_migrate_plus.Migrate is not set up on this application: "
+            "call Migrate(app, db) or migrate.init_app(app, db)"
+        )
+    return state
