@@ -1,9 +1,214 @@
-"""Comparator plugin `flask_migrate_plus.identity` (work in progress)."""
+"""Comparator plugin ``flask_migrate_plus.identity``: ``Identity()`` columns.
+
+Two things Alembic gets wrong (research/alembic-gaps.md (b), (c)):
+
+- SQLite and MariaDB have no identity columns; SQLAlchemy renders ``Identity()`` there as
+  plain autoincrement. Alembic still sees "no default -> Identity()" on every run and emits an
+  ``alter_column`` that fails. Here ``Identity()`` counts as "no server default" on them.
+- On PostgreSQL Alembic renders any identity change as ``alter_column(server_default=
+  sa.Identity(...))``, which the server rejects ("already an identity column"), and it
+  misses options going back to their defaults. Here both sides are resolved to the values
+  PostgreSQL really uses and compared; a difference becomes an ``AlterIdentityOp``, rendered
+  as ``ALTER TABLE .. ALTER COLUMN .. ADD GENERATED / SET ... / DROP IDENTITY``.
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
 from alembic.runtime.plugins import Plugin
+from alembic.util import DispatchPriority, PriorityDispatchResult
+
+from .schema_ops import AlterIdentityOp, IdentityState, hoist_raw_sql_ops
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.operations.ops import AlterColumnOp, ModifyTableOps, UpgradeOps
+    from alembic.runtime.environment import NameFilterParentNames
+
+log = logging.getLogger("alembic.autogenerate.compare")
+
+#: Dialects where ``Identity()`` compiles to AUTOINCREMENT / AUTO_INCREMENT, not a default.
+AUTOINCREMENT_DIALECTS = ("sqlite", "mysql", "mariadb")
+
+#: Largest value of each PostgreSQL integer type: an identity's default MAXVALUE.
+PG_INTEGER_MAX = {"SMALLINT": 2**15 - 1, "INTEGER": 2**31 - 1, "BIGINT": 2**63 - 1}
+
+
+def pg_identity_state(identity: Any, type_name: str) -> IdentityState | None:
+    """What PostgreSQL stores for ``identity`` on a column of ``type_name`` (None: no identity).
+
+    Unset options get the server's own defaults, which depend on the sign of INCREMENT and on
+    the column type; so ``Identity()`` and a reflected ``Identity(start=1, ..., maxvalue=
+    2147483647)`` resolve to the same state, and ``Identity(start=100)`` -> ``Identity()`` is a
+    real change (Alembic reads it as "back to default, ignore").
+    """
+    if not isinstance(identity, sa.Identity):
+        return None
+    bound = PG_INTEGER_MAX.get(type_name, PG_INTEGER_MAX["INTEGER"])
+    defaults = _pg_defaults(bound, increment=1)
+    increment = identity.increment if identity.increment is not None else 1
+    resolved = _pg_defaults(bound, increment)
+    if identity.minvalue is not None and not identity.nominvalue:
+        resolved["minvalue"] = identity.minvalue
+    if identity.maxvalue is not None and not identity.nomaxvalue:
+        resolved["maxvalue"] = identity.maxvalue
+    ascending = increment > 0
+    resolved["start"] = resolved["minvalue"] if ascending else resolved["maxvalue"]
+    if identity.start is not None:
+        resolved["start"] = identity.start
+    if identity.cache is not None:
+        resolved["cache"] = identity.cache
+    resolved["cycle"] = bool(identity.cycle)
+    return IdentityState(always=bool(identity.always), options=resolved, defaults=defaults)
+
+
+def _pg_defaults(bound: int, increment: int) -> dict[str, Any]:
+    """PostgreSQL's values for options left out (CREATE SEQUENCE's documented defaults)."""
+    if increment > 0:
+        minvalue, maxvalue, start = 1, bound, 1
+    else:
+        minvalue, maxvalue, start = -bound - 1, -1, -1
+    return {"start": start, "increment": increment, "minvalue": minvalue,
+            "maxvalue": maxvalue, "cache": 1, "cycle": False}
+
+
+def _pg_type_name(column: sa.Column[Any], autogen_context: AutogenContext) -> str:
+    return str(column.type.compile(dialect=autogen_context.dialect)).upper()
+
+
+def _describe(state: IdentityState | None) -> str:
+    if state is None:
+        return "none"
+    options = ", ".join(f"{key}={value}" for key, value in sorted(state.options.items()))
+    return f"{'always' if state.always else 'by default'} ({options})"
+
+
+# -- comparators ----------------------------------------------------------------------------
+
+
+def compare_identity_as_autoincrement(
+    autogen_context: AutogenContext,
+    alter_column_op: AlterColumnOp,
+    schema: str | None,
+    tname: str,
+    cname: str,
+    conn_col: sa.Column[Any],
+    metadata_col: sa.Column[Any],
+) -> PriorityDispatchResult:
+    """SQLite / MariaDB: ``Identity()`` is autoincrement, i.e. no server default at all."""
+    if not isinstance(metadata_col.server_default, sa.Identity):
+        return PriorityDispatchResult.CONTINUE
+    if conn_col.server_default is None:
+        return PriorityDispatchResult.STOP
+    # The database has a real default that the identity column must not keep.
+    alter_column_op.existing_server_default = conn_col.server_default
+    alter_column_op.modify_server_default = None
+    log.info("Detected removed server default on identity column '%s.%s'", tname, cname)
+    return PriorityDispatchResult.STOP
+
+
+def stop_builtin_identity_compare(
+    autogen_context: AutogenContext,
+    alter_column_op: AlterColumnOp,
+    schema: str | None,
+    tname: str,
+    cname: str,
+    conn_col: sa.Column[Any],
+    metadata_col: sa.Column[Any],
+) -> PriorityDispatchResult:
+    """PostgreSQL: identity columns are ours (see ``compare_identity_columns``).
+
+    A plain server default replacing an identity is still set here, as a normal
+    ``alter_column``; the identity itself is dropped by our op, after it.
+    """
+    conn_default, metadata_default = conn_col.server_default, metadata_col.server_default
+    if not isinstance(conn_default, sa.Identity) and not isinstance(
+        metadata_default, sa.Identity
+    ):
+        return PriorityDispatchResult.CONTINUE
+    if isinstance(conn_default, sa.Identity) and isinstance(metadata_default, sa.DefaultClause):
+        alter_column_op.existing_server_default = None
+        alter_column_op.modify_server_default = metadata_default
+        log.info("Detected server default replacing identity on '%s.%s'", tname, cname)
+    elif isinstance(metadata_default, sa.Identity) and isinstance(conn_default, sa.DefaultClause):
+        alter_column_op.existing_server_default = conn_default
+        alter_column_op.modify_server_default = None
+        log.info("Detected identity replacing server default on '%s.%s'", tname, cname)
+    return PriorityDispatchResult.STOP
+
+
+def compare_identity_columns(
+    autogen_context: AutogenContext,
+    modify_table_ops: ModifyTableOps,
+    schema: str | None,
+    tname: str,
+    conn_table: sa.Table | None,
+    metadata_table: sa.Table | None,
+) -> PriorityDispatchResult:
+    """PostgreSQL: one ``AlterIdentityOp`` per column whose resolved identity differs."""
+    if conn_table is None or metadata_table is None:
+        return PriorityDispatchResult.CONTINUE
+    parents: NameFilterParentNames = {"table_name": tname, "schema_name": schema}
+    for metadata_col in metadata_table.c:
+        if metadata_col.name not in conn_table.c:
+            continue
+        conn_col = conn_table.c[metadata_col.name]
+        if not autogen_context.run_name_filters(conn_col.name, "column", dict(parents)):
+            continue
+        if not autogen_context.run_object_filters(
+            metadata_col, metadata_col.name, "column", False, conn_col
+        ):
+            continue
+        before = pg_identity_state(
+            conn_col.server_default, _pg_type_name(conn_col, autogen_context)
+        )
+        after = pg_identity_state(
+            metadata_col.server_default, _pg_type_name(metadata_col, autogen_context)
+        )
+        if (before is None and after is None) or _same(before, after):
+            continue
+        modify_table_ops.ops.append(
+            AlterIdentityOp(tname, metadata_col.name, schema, before, after)
+        )
+        log.info("Detected identity change on column '%s.%s': %s -> %s",
+                 tname, metadata_col.name, _describe(before), _describe(after))
+    return PriorityDispatchResult.CONTINUE
+
+
+def _same(before: IdentityState | None, after: IdentityState | None) -> bool:
+    if before is None or after is None:
+        return before is after
+    return (before.always, before.options) == (after.always, after.options)
+
+
+def order_identity_ops(
+    autogen_context: AutogenContext, upgrade_ops: UpgradeOps, schemas: set[str | None]
+) -> PriorityDispatchResult:
+    """Run identity statements after their table's batch block (see ``hoist_raw_sql_ops``)."""
+    hoist_raw_sql_ops(upgrade_ops, autogen_context.dialect.name)
+    return PriorityDispatchResult.CONTINUE
 
 
 def setup(plugin: Plugin) -> None:
-    """Register this module's comparators with Alembic (none yet)."""
+    """Register the comparators; identity ops render through ``renderers.schema_ops``."""
+    from ..renderers import schema_ops
+
+    schema_ops.register()
+    for dialect in AUTOINCREMENT_DIALECTS:
+        plugin.add_autogenerate_comparator(
+            compare_identity_as_autoincrement, "column", "server_default",
+            qualifier=dialect, priority=DispatchPriority.FIRST,
+        )
+    plugin.add_autogenerate_comparator(
+        stop_builtin_identity_compare, "column", "server_default",
+        qualifier="postgresql", priority=DispatchPriority.FIRST,
+    )
+    plugin.add_autogenerate_comparator(
+        compare_identity_columns, "table", "identity", qualifier="postgresql"
+    )
+    plugin.add_autogenerate_comparator(
+        order_identity_ops, "schema", "identity_order", priority=DispatchPriority.LAST
+    )

@@ -1,0 +1,190 @@
+"""Python text for the ops in ``comparators.schema_ops``: plain ``op.*`` / ``sa.*`` code only.
+
+The SQL that has no ``op.*`` equivalent (identity changes, sequence options, MariaDB's
+one-statement key swap) is built here with the dialect's own identifier quoting and emitted
+as ``op.execute('...')``, so a script never imports flask_migrate_plus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..comparators.schema_ops import (
+    AlterIdentityOp,
+    AlterSequenceOp,
+    CreateSequenceOp,
+    DropSequenceOp,
+    IdentityState,
+    PrimaryKeyState,
+    ReplacePrimaryKeyOp,
+    SequenceState,
+    renders_as_raw_sql,
+)
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+
+#: How each identity / sequence option is spelled in PostgreSQL DDL.
+PG_OPTION_SQL: dict[str, Callable[[Any], str]] = {
+    "data_type": lambda value: f"AS {value}",
+    "increment": lambda value: f"INCREMENT BY {int(value)}",
+    "minvalue": lambda value: f"MINVALUE {int(value)}",
+    "maxvalue": lambda value: f"MAXVALUE {int(value)}",
+    "start": lambda value: f"START WITH {int(value)}",
+    "cache": lambda value: f"CACHE {int(value)}",
+    "cycle": lambda value: "CYCLE" if value else "NO CYCLE",
+}
+
+
+def _module_prefix(autogen_context: AutogenContext) -> str:
+    return str(autogen_context.opts.get("alembic_module_prefix") or "op.")
+
+
+def _qualified(autogen_context: AutogenContext, name: str, schema: str | None) -> str:
+    preparer = autogen_context.dialect.identifier_preparer
+    quoted = preparer.quote(name)
+    return f"{preparer.quote_schema(schema)}.{quoted}" if schema else quoted
+
+
+def _execute(autogen_context: AutogenContext, sql: str) -> str:
+    return f"{_module_prefix(autogen_context)}execute({sql!r})"
+
+
+def _option_clauses(options: dict[str, Any], skip: dict[str, Any]) -> list[str]:
+    """SQL clauses for ``options`` whose value differs from ``skip``, in a fixed order."""
+    return [
+        spell(options[key])
+        for key, spell in PG_OPTION_SQL.items()
+        if key in options and options[key] != skip.get(key, object())
+    ]
+
+
+# -- identity -------------------------------------------------------------------------------
+
+
+def render_alter_identity(autogen_context: AutogenContext, op: AlterIdentityOp) -> str:
+    preparer = autogen_context.dialect.identifier_preparer
+    head = (f"ALTER TABLE {_qualified(autogen_context, op.table_name, op.schema)} "
+            f"ALTER COLUMN {preparer.quote(op.column_name)}")
+    return _execute(autogen_context, f"{head} {_identity_change(op.before, op.after)}")
+
+
+def _identity_change(before: IdentityState | None, after: IdentityState | None) -> str:
+    if after is None:
+        return "DROP IDENTITY"
+    generated = "ALWAYS" if after.always else "BY DEFAULT"
+    if before is None:
+        clauses = _option_clauses(after.options, after.defaults)
+        options = f" ({' '.join(clauses)})" if clauses else ""
+        return f"ADD GENERATED {generated} AS IDENTITY{options}"
+    changes = [f"SET GENERATED {generated}"] if before.always != after.always else []
+    changes += [f"SET {clause}" for clause in _option_clauses(after.options, before.options)]
+    return " ".join(changes)
+
+
+# -- primary keys ---------------------------------------------------------------------------
+
+
+def render_replace_primary_key(
+    autogen_context: AutogenContext, op: ReplacePrimaryKeyOp
+) -> list[str]:
+    if renders_as_raw_sql(op, autogen_context.dialect.name):
+        return [_execute(autogen_context, _mysql_replace_primary_key(autogen_context, op))]
+    return _primary_key_ops(autogen_context, op)
+
+
+def _mysql_replace_primary_key(autogen_context: AutogenContext, op: ReplacePrimaryKeyOp) -> str:
+    """One ALTER: MariaDB rejects dropping the key of an AUTO_INCREMENT column on its own."""
+    preparer = autogen_context.dialect.identifier_preparer
+    changes = ["DROP PRIMARY KEY"] if op.before is not None else []
+    if op.after is not None:
+        columns = ", ".join(preparer.quote(name) for name in op.after.columns)
+        changes.append(f"ADD PRIMARY KEY ({columns})")
+    return f"ALTER TABLE {_qualified(autogen_context, op.table_name, op.schema)} " + ", ".join(
+        changes
+    )
+
+
+def _primary_key_ops(autogen_context: AutogenContext, op: ReplacePrimaryKeyOp) -> list[str]:
+    """``drop_constraint`` + ``create_primary_key``, in batch form when inside a batch block.
+
+    Batch mode (SQLite) can only drop a key it knows by name, so a key the database keeps
+    unnamed is first re-declared under the name PostgreSQL would give it, then dropped.
+    """
+    batch = bool(getattr(autogen_context, "_has_batch", False))
+    prefix = "batch_op." if batch else _module_prefix(autogen_context)
+    table = "" if batch else f", {op.table_name!r}"
+    schema = "" if batch or op.schema is None else f", schema={op.schema!r}"
+    lines = []
+    if op.before is not None:
+        name = op.before.name or default_primary_key_name(op.table_name)
+        if op.before.name is None:
+            lines.append(_create_primary_key(prefix, table, schema, name, op.before))
+        lines.append(f"{prefix}drop_constraint({name!r}{table}, type_='primary'{schema})")
+    if op.after is not None:
+        name = op.after.name or default_primary_key_name(op.table_name)
+        lines.append(_create_primary_key(prefix, table, schema, name, op.after))
+    return lines
+
+
+def _create_primary_key(
+    prefix: str, table: str, schema: str, name: str, key: PrimaryKeyState
+) -> str:
+    return f"{prefix}create_primary_key({name!r}{table}, {list(key.columns)!r}{schema})"
+
+
+def default_primary_key_name(table_name: str) -> str:
+    """The name PostgreSQL gives an unnamed primary key (``<table>_pkey``)."""
+    return f"{table_name}_pkey"
+
+
+# -- sequences ------------------------------------------------------------------------------
+
+
+def render_create_sequence(autogen_context: AutogenContext, op: CreateSequenceOp) -> str:
+    return (f"{_module_prefix(autogen_context)}execute(sa.schema.CreateSequence("
+            f"{_sequence_constructor(autogen_context, op.sequence)}))")
+
+
+def render_drop_sequence(autogen_context: AutogenContext, op: DropSequenceOp) -> str:
+    sequence = SequenceState(op.sequence.name, op.sequence.schema)
+    return (f"{_module_prefix(autogen_context)}execute(sa.schema.DropSequence("
+            f"{_sequence_constructor(autogen_context, sequence)}))")
+
+
+def _sequence_constructor(autogen_context: AutogenContext, sequence: SequenceState) -> str:
+    args = [repr(sequence.name)]
+    for key, value in sequence.options.items():
+        if value == sequence.defaults.get(key, object()):
+            continue
+        if key == "data_type":
+            args.append(f"data_type=sa.{value}()")
+        else:
+            args.append(f"{key}={value!r}")
+    if sequence.schema is not None:
+        args.append(f"schema={sequence.schema!r}")
+    return f"sa.Sequence({', '.join(args)})"
+
+
+def render_alter_sequence(autogen_context: AutogenContext, op: AlterSequenceOp) -> str:
+    name = _qualified(autogen_context, op.after.name, op.after.schema)
+    clauses = _option_clauses(op.after.options, op.before.options)
+    return _execute(autogen_context, f"ALTER SEQUENCE {name} {' '.join(clauses)}")
+
+
+RENDERERS: dict[type[Any], Callable[..., Any]] = {
+    AlterIdentityOp: render_alter_identity,
+    ReplacePrimaryKeyOp: render_replace_primary_key,
+    CreateSequenceOp: render_create_sequence,
+    DropSequenceOp: render_drop_sequence,
+    AlterSequenceOp: render_alter_sequence,
+}
+
+
+def register() -> None:
+    """Hook our renderers into Alembic's (process-wide) dispatcher; safe to call again."""
+    from alembic.autogenerate.render import renderers
+
+    for op_class, fn in RENDERERS.items():
+        renderers.dispatch_for(op_class, replace=True)(fn)
