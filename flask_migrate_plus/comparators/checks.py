@@ -1,9 +1,221 @@
-"""Comparator plugin `flask_migrate_plus.checks` (work in progress)."""
+"""Comparator plugin ``flask_migrate_plus.checks``: CHECK constraints added, dropped, changed.
+
+Alembic compares no CHECK constraints by default, and its opt-in ``checkconstraint_byname``
+matches by name only. Here the two sides are matched by their normalised SQL text first
+(``sql_text.normalize_sql``), so an unnamed model CHECK equals the constraint the database
+named for it (``t_a_check``, ``CONSTRAINT_1``); what is left is matched by name (a changed
+text: drop + create), then dropped or created.
+
+The model side is what ``CREATE TABLE`` would emit: CHECKs on the table and its columns,
+including those a type adds (``Boolean(create_constraint=True)``, non-native ``Enum``) but
+only where the type's own rule creates them on this dialect (never on PostgreSQL's native
+BOOLEAN). The database side reuses the constraints Alembic already reflected into
+``conn_table`` (one ``get_multi_check_constraints`` per run): no query of our own.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
 from alembic.runtime.plugins import Plugin
+from alembic.util import DispatchPriority, PriorityDispatchResult
+from sqlalchemy.sql.elements import conv
+
+from .sql_text import compile_sql, ddl_compiler, dialect_family, normalize_sql
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.operations.ops import ModifyTableOps
+
+log = logging.getLogger("alembic.autogenerate.compare")
+
+#: CHECKs a server adds by itself, per dialect family: never proposed for removal.
+#: MariaDB guards every JSON column with ``json_valid(col)``.
+_SERVER_ADDED = {
+    "mysql": re.compile(r"^json_valid \( [^ ]+ \)$"),
+}
+
+#: Names we make up for unnamed model CHECKs are ``ck_<table>_<hash>``, kept under the
+#: shortest identifier limit of our dialects (PostgreSQL: 63).
+_HASH_LENGTH = 8
+_TABLE_PART = 48
+
+
+@dataclass
+class _Check:
+    """One CHECK constraint on one side, with the text it is compared by."""
+
+    name: str | None
+    text: str  # as the side states it: valid SQL for this dialect
+    normalized: str
+    constraint: sa.CheckConstraint
+
+
+def _model_checks(table: sa.Table, dialect: sa.Dialect) -> list[_Check]:
+    """The CHECKs ``CREATE TABLE`` would emit for ``table`` on ``dialect``."""
+    compiler = ddl_compiler(dialect)
+    candidates = list(table.constraints)
+    for column in table.columns:
+        candidates.extend(column.constraints)
+    checks = []
+    for constraint in candidates:
+        if not isinstance(constraint, sa.CheckConstraint):
+            continue
+        rule = constraint._create_rule
+        if rule is not None and not rule(compiler):
+            continue  # e.g. the Boolean CHECK on a dialect with a native BOOLEAN
+        text = compile_sql(constraint.sqltext, dialect)
+        checks.append(_Check(_model_name(constraint, dialect), text,
+                             normalize_sql(text, dialect.name), constraint))
+    return checks
+
+
+def _model_name(constraint: sa.CheckConstraint, dialect: sa.Dialect) -> str | None:
+    """The name the model gives, after the metadata naming convention; None if it gives none."""
+    if constraint.name is None:
+        return None
+    try:
+        name = dialect.identifier_preparer.format_constraint(constraint, _alembic_quote=False)
+    except sa.exc.InvalidRequestError:
+        return None  # a convention that needs a name the constraint does not have
+    return name if isinstance(name, str) else None
+
+
+def _database_checks(
+    autogen_context: AutogenContext, table: sa.Table, schema: str | None
+) -> list[_Check]:
+    """The reflected CHECKs of ``table`` that the user's ``include_name`` keeps."""
+    dialect = autogen_context.dialect
+    assert dialect is not None
+    server_added = _SERVER_ADDED.get(dialect_family(dialect.name))
+    parents: dict[Any, str | None] = {"table_name": table.name, "schema_name": schema}
+    checks = []
+    for constraint in table.constraints:
+        if not isinstance(constraint, sa.CheckConstraint):
+            continue
+        text = str(constraint.sqltext)
+        normalized = normalize_sql(text, dialect.name)
+        if server_added is not None and server_added.match(normalized):
+            continue
+        name = constraint.name if isinstance(constraint.name, str) else None
+        if name is not None and not autogen_context.run_name_filters(
+            name, "check_constraint", parents
+        ):
+            continue
+        checks.append(_Check(name, text, normalized, constraint))
+    return checks
+
+
+def _same_name_and_text(model: _Check, database: _Check) -> bool:
+    return model.name is not None and model.name == database.name and (
+        model.normalized == database.normalized
+    )
+
+
+def _same_text(model: _Check, database: _Check) -> bool:
+    """Equal text, and no two different names (a missing name matches any)."""
+    return model.normalized == database.normalized and (
+        model.name is None or database.name is None or model.name == database.name
+    )
+
+
+def _same_name(model: _Check, database: _Check) -> bool:
+    return model.name is not None and model.name == database.name
+
+
+def _pop_match(
+    checks: list[_Check], wanted: _Check, rule: Callable[[_Check, _Check], bool]
+) -> _Check | None:
+    """Remove and return the first of ``checks`` that ``rule`` pairs with ``wanted``."""
+    for check in checks:
+        if rule(wanted, check):
+            checks.remove(check)
+            return check
+    return None
+
+
+def _new_constraint(
+    table_name: str, schema: str | None, name: str, text: str
+) -> sa.CheckConstraint:
+    """A detached CHECK to hand to Alembic's ops, so the user's model is never modified."""
+    table = sa.Table(table_name, sa.MetaData(), schema=schema)
+    return sa.CheckConstraint(sa.text(text), name=name, table=table)
+
+
+def _name_for_new(table_name: str, check: _Check) -> str:
+    """A name for a model CHECK that has none: its own, or one derived from its text.
+
+    Written into the script (as ``op.f(...)``) so the downgrade can drop it by name.
+    """
+    if check.name is not None:
+        return check.name
+    digest = hashlib.sha1(check.normalized.encode()).hexdigest()[:_HASH_LENGTH]
+    return conv(f"ck_{table_name[:_TABLE_PART]}_{digest}")
+
+
+def _compare_check_constraints(
+    autogen_context: AutogenContext,
+    modify_table_ops: ModifyTableOps,
+    schema: str | None,
+    tname: str,
+    conn_table: sa.Table | None,
+    metadata_table: sa.Table | None,
+) -> PriorityDispatchResult:
+    """Emit drop/create ops for CHECKs that differ between the database and the model."""
+    from alembic.operations import ops
+
+    if conn_table is None or metadata_table is None:
+        return PriorityDispatchResult.CONTINUE  # create_table / drop_table carry their CHECKs
+    dialect = autogen_context.dialect
+    assert dialect is not None
+    in_database = _database_checks(autogen_context, conn_table, schema)
+    in_model = _model_checks(metadata_table, dialect)
+    # Exact pairs first, so an unnamed model CHECK cannot take a named one's partner.
+    for rule in (_same_name_and_text, _same_text):
+        in_model = [check for check in in_model
+                    if _pop_match(in_database, check, rule) is None]
+
+    for check in in_model:
+        old = _pop_match(in_database, check, _same_name)
+        compare_to = old.constraint if old is not None else None
+        if not autogen_context.run_object_filters(
+            check.constraint, check.name, "check_constraint", False, compare_to
+        ):
+            continue
+        name = _name_for_new(tname, check)
+        if old is not None:
+            modify_table_ops.ops.append(ops.DropConstraintOp.from_constraint(old.constraint))
+            log.info("Detected changed check constraint %r on table %r: %r -> %r",
+                     name, tname, old.text, check.text)
+        else:
+            log.info("Detected added check constraint %r on table %r", name, tname)
+        new = _new_constraint(tname, schema, name, check.text)
+        modify_table_ops.ops.append(ops.AddConstraintOp.from_constraint(new))
+
+    for old in in_database:
+        if not autogen_context.run_object_filters(
+            old.constraint, old.name, "check_constraint", True, None
+        ):
+            continue
+        if old.name is None:
+            # SQLite keeps no name for an unnamed CHECK, and a drop needs one.
+            log.warning("Cannot drop unnamed check constraint %r on table %r: it has no name "
+                        "in the database; remove it by hand", old.text, tname)
+            continue
+        modify_table_ops.ops.append(ops.DropConstraintOp.from_constraint(old.constraint))
+        log.info("Detected removed check constraint %r on table %r", old.name, tname)
+    return PriorityDispatchResult.CONTINUE
 
 
 def setup(plugin: Plugin) -> None:
-    """Register this module's comparators with Alembic (none yet)."""
+    """Compare CHECK constraints of every table that exists on both sides."""
+    plugin.add_autogenerate_comparator(
+        _compare_check_constraints, "table", "check_constraints",
+        priority=DispatchPriority.MEDIUM,
+    )

@@ -1,0 +1,287 @@
+"""Normalised SQL expression text, so a model's CHECK or ``Computed`` text and the text the
+database reflects back compare equal when they mean the same thing.
+
+Databases do not give back what they were told: PostgreSQL adds casts (``s::text``), parentheses
+and rewrites ``IN (...)`` as ``= ANY (ARRAY[...])``; MariaDB backquotes names, lowercases
+keywords and renames functions (``lower`` becomes ``lcase``). Both sides are tokenised, each
+token put into one canonical spelling, the known rewrites undone, and the tokens joined with
+single spaces. Grouping parentheses are dropped (kept only for calls and lists): two texts
+that differ only in redundant parentheses are the same constraint, and one that differs only
+by precedence is taken as the same too (rare, and never a false positive).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+
+#: One token kind per group; whitespace is skipped. Backslash escapes exist in MySQL strings only.
+_STRING_STANDARD = r"'(?:[^']|'')*'"
+_STRING_BACKSLASH = r"'(?:[^'\\]|''|\\.)*'"
+_TOKEN_TAIL = (
+    r'|(?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`)'
+    r"|(?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"
+    r"|(?P<word>[A-Za-z_][A-Za-z0-9_$]*)"
+    r"|(?P<op>::|<=>|<>|!=|>=|<=|==|\|\||!~~\*?|~~\*?|!~\*?|~\*|[-+*/%<>=~!^&|])"
+    r"|(?P<punct>[(),\[\].])"
+    r"|(?P<space>\s+)"
+)
+_TOKENS = {
+    False: re.compile(f"(?P<string>{_STRING_STANDARD}){_TOKEN_TAIL}"),
+    True: re.compile(f"(?P<string>{_STRING_BACKSLASH}){_TOKEN_TAIL}"),
+}
+
+#: Dialects that share one set of rules.
+_FAMILY = {"mariadb": "mysql"}
+
+#: Operators spelled differently by some servers (PostgreSQL reflects LIKE as ``~~``).
+_OPERATOR_SYNONYMS = {
+    "~~": ("like",),
+    "!~~": ("not", "like"),
+    "~~*": ("ilike",),
+    "!~~*": ("not", "ilike"),
+    "!=": ("<>",),
+    "==": ("=",),
+}
+
+#: Functions a server renames when it stores an expression, per dialect family.
+_FUNCTION_SYNONYMS: dict[str, dict[str, str]] = {
+    "mysql": {
+        "lcase": "lower",
+        "ucase": "upper",
+        "octet_length": "length",
+        "character_length": "char_length",
+        "substr": "substring",
+    },
+}
+
+#: Words that may follow ``::`` as part of one PostgreSQL type name.
+_TYPE_NAME_CONTINUATION = {"varying", "precision", "without", "with", "time", "zone"}
+
+#: Words after which ``(`` only groups; after any other word it opens a call or a list.
+_GROUPING_AFTER = {"and", "or", "not", "is", "like", "ilike", "between", "when", "then",
+                   "else", "case", "return"}
+
+Token = tuple[str, str]
+
+#: Each comparison and its negation.
+_NEGATED: dict[Token, Token] = {
+    ("op", a): ("op", b)
+    for a, b in [("=", "<>"), ("<>", "="), ("<", ">="), (">=", "<"), (">", "<="), ("<=", ">")]
+}
+
+
+def dialect_family(dialect_name: str) -> str:
+    """The name under which a dialect's rules are kept (MariaDB shares MySQL's)."""
+    return _FAMILY.get(dialect_name, dialect_name)
+
+
+def normalize_sql(text: str, dialect_name: str) -> str:
+    """``text`` in canonical form for ``dialect_name``; equal results mean the same SQL."""
+    family = dialect_family(dialect_name)
+    tokens = _tokenize(text, backslash_escapes=family == "mysql")
+    tokens = _strip_casts(tokens)
+    tokens = _any_array_as_in(tokens)
+    tokens = _apply_synonyms(tokens, _FUNCTION_SYNONYMS.get(family, {}))
+    tokens = _between_as_comparisons(tokens)
+    tokens = _negated_comparisons(tokens)
+    tokens = _drop_grouping_parentheses(tokens)
+    return " ".join(value for _, value in tokens)
+
+
+def compile_sql(clause: Any, dialect: Dialect) -> str:
+    """The SQL text of a model expression as ``CREATE TABLE`` would emit it for ``dialect``.
+
+    Literals inline, no table prefix; the ``%%`` escaping meant for the DBAPI is undone,
+    because the database stores a single ``%``.
+    """
+    compiler = ddl_compiler(dialect)
+    text = compiler.sql_compiler.process(clause, include_table=False, literal_binds=True)
+    if getattr(dialect.identifier_preparer, "_double_percents", False):
+        text = text.replace("%%", "%")
+    return str(text)
+
+
+def ddl_compiler(dialect: Dialect) -> Any:
+    """A DDL compiler with no statement: what types' CHECK ``_create_rule`` functions expect."""
+    return dialect.ddl_compiler(dialect, None)  # type: ignore[arg-type]
+
+
+# -- tokens ------------------------------------------------------------------------------
+
+
+def _tokenize(text: str, *, backslash_escapes: bool) -> list[Token]:
+    """Tokens as (kind, canonical value): words lowercased, names unquoted, strings re-quoted."""
+    tokens: list[Token] = []
+    for match in _TOKENS[backslash_escapes].finditer(text):
+        kind = match.lastgroup or "punct"
+        value = match.group()
+        if kind == "space":
+            continue
+        if kind == "string":
+            tokens.append(("string", _canonical_string(value[1:-1], backslash_escapes)))
+        elif kind == "quoted":
+            quote = value[0]
+            tokens.append(("word", value[1:-1].replace(quote * 2, quote).lower()))
+        elif kind == "word":
+            tokens.append(("word", value.lower()))
+        else:
+            tokens.append((kind, value))
+    return tokens
+
+
+def _canonical_string(body: str, backslash_escapes: bool) -> str:
+    if backslash_escapes:
+        body = re.sub(r"\\(.)", r"\1", body.replace("''", "'"))
+    else:
+        body = body.replace("''", "'")
+    return "'" + body.replace("'", "''") + "'"
+
+
+def _closing(tokens: list[Token], start: int, opening: str, closing: str) -> int:
+    """Index of the bracket that closes the one at ``start``."""
+    depth = 0
+    for index in range(start, len(tokens)):
+        if tokens[index] == ("punct", opening):
+            depth += 1
+        elif tokens[index] == ("punct", closing):
+            depth -= 1
+            if depth == 0:
+                return index
+    return len(tokens) - 1
+
+
+# -- rewrites, each undoing one thing a server does to stored expressions --------------------
+
+
+def _strip_casts(tokens: list[Token]) -> list[Token]:
+    """Drop PostgreSQL ``::type`` casts (``::character varying(20)[]`` included)."""
+    out: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        if tokens[index] != ("op", "::"):
+            out.append(tokens[index])
+            index += 1
+            continue
+        index += 2  # "::" and the first word of the type name
+        while index < len(tokens) and tokens[index][0] == "word" and (
+            tokens[index][1] in _TYPE_NAME_CONTINUATION
+        ):
+            index += 1
+        if index < len(tokens) and tokens[index] == ("punct", "("):
+            index = _closing(tokens, index, "(", ")") + 1
+        while index + 1 < len(tokens) and tokens[index] == ("punct", "[") and (
+            tokens[index + 1] == ("punct", "]")
+        ):
+            index += 2
+    return out
+
+
+def _any_array_as_in(tokens: list[Token]) -> list[Token]:
+    """``x = ANY (ARRAY[a, b])`` is PostgreSQL's spelling of ``x IN (a, b)``."""
+    rewrites = {("=", "any"): ("in",), ("<>", "all"): ("not", "in")}
+    out: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        head = tokens[index : index + 5]
+        key = (head[0][1], head[1][1]) if len(head) == 5 else None
+        if (
+            key in rewrites
+            and head[0][0] == "op"
+            and head[2] == ("punct", "(")
+            and head[3] == ("word", "array")
+            and head[4] == ("punct", "[")
+        ):
+            close_bracket = _closing(tokens, index + 4, "[", "]")
+            close_paren = _closing(tokens, index + 2, "(", ")")
+            out.extend(("word", word) for word in rewrites[key])
+            out.append(("punct", "("))
+            out.extend(_any_array_as_in(tokens[index + 5 : close_bracket]))
+            out.append(("punct", ")"))
+            index = close_paren + 1
+            continue
+        out.append(tokens[index])
+        index += 1
+    return out
+
+
+def _apply_synonyms(tokens: Iterable[Token], functions: dict[str, str]) -> list[Token]:
+    out: list[Token] = []
+    for kind, value in tokens:
+        if kind == "op" and value in _OPERATOR_SYNONYMS:
+            out.extend(("word" if word.isalpha() else "op", word)
+                       for word in _OPERATOR_SYNONYMS[value])
+        elif kind == "word" and value in functions:
+            out.append((kind, functions[value]))
+        else:
+            out.append((kind, value))
+    return out
+
+
+def _between_as_comparisons(tokens: list[Token]) -> list[Token]:
+    """``x BETWEEN a AND b`` (simple operands) as PostgreSQL stores it: ``x >= a AND x <= b``."""
+    atom = {"word", "number", "string"}
+    out: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        window = tokens[index : index + 5]
+        if (
+            len(window) == 5
+            and window[1] == ("word", "between")
+            and window[3] == ("word", "and")
+            and {window[0][0], window[2][0], window[4][0]} <= atom
+            and not (out and out[-1] == ("word", "not"))
+        ):
+            subject = window[0]
+            out += [subject, ("op", ">="), window[2], ("word", "and"), subject, ("op", "<="),
+                    window[4]]
+            index += 5
+            continue
+        out.append(tokens[index])
+        index += 1
+    return out
+
+
+def _negated_comparisons(tokens: list[Token]) -> list[Token]:
+    """``NOT (a = 3)`` as MariaDB stores it: ``a <> 3`` (same truth table, NULL included)."""
+    atom = {"word", "number", "string"}
+    out: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        if tokens[index] == ("word", "not"):
+            grouped = tokens[index + 1 : index + 2] == [("punct", "(")]
+            start = index + 2 if grouped else index + 1
+            window = tokens[start : start + 3]
+            closed = not grouped or tokens[start + 3 : start + 4] == [("punct", ")")]
+            if (
+                len(window) == 3
+                and closed
+                and window[0][0] in atom
+                and window[2][0] in atom
+                and window[1] in _NEGATED
+            ):
+                out += [window[0], _NEGATED[window[1]], window[2]]
+                index = start + (4 if grouped else 3)
+                continue
+        out.append(tokens[index])
+        index += 1
+    return out
+
+
+def _drop_grouping_parentheses(tokens: list[Token]) -> list[Token]:
+    """Remove ``(`` ``)`` pairs that only group; keep those of calls and ``IN`` lists."""
+    drop: set[int] = set()
+    for index, token in enumerate(tokens):
+        if token != ("punct", "("):
+            continue
+        previous = tokens[index - 1] if index else None
+        opens_call = previous is not None and previous[0] == "word" and (
+            previous[1] not in _GROUPING_AFTER
+        )
+        if not opens_call:
+            drop.add(index)
+            drop.add(_closing(tokens, index, "(", ")"))
+    return [token for index, token in enumerate(tokens) if index not in drop]

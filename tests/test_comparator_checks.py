@@ -1,0 +1,170 @@
+"""CHECK constraints: added, dropped and changed are found; identical ones (however the server
+spells them back) are not. Every case runs its script up and down on a real database."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from harness import AlembicProject
+
+
+
+def _metadata(*extra: sa.Column[int] | sa.Constraint, convention: dict[str, str] | None = None,
+              flag: sa.types.TypeEngine | None = None) -> sa.MetaData:
+    metadata = sa.MetaData(naming_convention=convention) if convention else sa.MetaData()
+    sa.Table(
+        "item", metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("a", sa.Integer),
+        sa.Column("b", sa.Integer),
+        sa.Column("s", sa.String(20)),
+        *([sa.Column("flag", flag)] if flag is not None else []),
+        *extra,
+    )
+    return metadata
+
+
+def _kinds(project: AlembicProject, metadata: sa.MetaData) -> list[str]:
+    return [diff[0] for diff in project.diff(metadata)]
+
+
+def test_add_named_check(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(
+        _metadata(), _metadata(sa.CheckConstraint("a > 0", name="ck_item_a_positive"))
+    )
+    assert "batch_op.create_check_constraint('ck_item_a_positive', 'a > 0')" in rev.text
+    assert re.search(r"batch_op\.drop_constraint\((op\.f\()?'ck_item_a_positive'\)?, "
+                     r"type_='check'\)", rev.text)
+
+
+def test_drop_named_check(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(
+        _metadata(sa.CheckConstraint("a > 0", name="ck_item_a_positive")), _metadata()
+    )
+    upgrade, downgrade = rev.text.split("def downgrade")
+    assert "drop_constraint(batch_op.f('ck_item_a_positive'), type_='check')" in upgrade
+    assert "create_check_constraint(batch_op.f('ck_item_a_positive')" in downgrade
+
+
+def test_changed_check_text_is_drop_and_create(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(
+        _metadata(sa.CheckConstraint("a > 0", name="ck_item_a")),
+        _metadata(sa.CheckConstraint("a > 10", name="ck_item_a")),
+    )
+    upgrade, downgrade = rev.text.split("def downgrade")
+    assert upgrade.index("drop_constraint") < upgrade.index(
+        "create_check_constraint('ck_item_a', 'a > 10')"
+    )
+    assert "drop_constraint('ck_item_a', type_='check')" in downgrade
+
+
+def test_add_unnamed_check_gets_a_deterministic_name(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_metadata(), _metadata(sa.CheckConstraint("b < a")))
+    match = re.search(r"create_check_constraint\(batch_op\.f\('(ck_item_[0-9a-f]{8})'\), 'b < a'\)",
+                      rev.text)
+    assert match, rev.text
+    assert f"drop_constraint(batch_op.f('{match.group(1)}'), type_='check')" in rev.text
+
+
+@pytest.mark.backends("postgresql", "mariadb")
+def test_drop_unnamed_check_uses_the_database_name(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_metadata(sa.CheckConstraint("a > 0")), _metadata())
+    upgrade = rev.text.split("def downgrade")[0]
+    assert re.search(r"drop_constraint\(batch_op\.f\('(item_a_check|CONSTRAINT_1)'\), "
+                     r"type_='check'\)", upgrade), upgrade
+
+
+def test_boolean_create_constraint_added(tmp_path: Path, db_url: str, backend: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    convention = {"ck": "ck_%(table_name)s_%(column_0_name)s"}
+    before = _metadata(flag=sa.Boolean(), convention=convention)
+    after = _metadata(flag=sa.Boolean(create_constraint=True), convention=convention)
+    if backend == "postgresql":
+        # A native BOOLEAN carries no CHECK: nothing to do (Alembic's ext proposed `IN (0, 1)`).
+        project.create(before)
+        assert project.revision(after) is None
+        return
+    rev = project.round_trip(before, after)
+    assert "create_check_constraint(batch_op.f('ck_item_flag'), 'flag IN (0, 1)')" in rev.text
+
+
+def test_non_native_enum_values_changed(tmp_path: Path, db_url: str) -> None:
+    def enum(*values: str) -> sa.Enum:
+        return sa.Enum(*values, name="ck_item_kind", native_enum=False, create_constraint=True,
+                       length=10)
+
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_metadata(sa.Column("kind", enum("x", "y"))),
+                             _metadata(sa.Column("kind", enum("x", "y", "it's"))))
+    assert "create_check_constraint('ck_item_kind', \"kind IN ('x', 'y', 'it''s')\")" in rev.text
+
+
+@pytest.mark.parametrize("check", [
+    "a > 0 AND b < 5",
+    "s IN ('p', 'q')",
+    "a + b * 2 > 1 OR s LIKE 'z%'",
+    "length(s) >= 2 and a between 1 and 10",
+    "lower(s) <> 'x' AND NOT (a = 3)",
+    "s IS NOT NULL OR a != 4",
+])
+def test_identical_checks_give_no_script(tmp_path: Path, db_url: str, check: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    metadata = _metadata(
+        sa.CheckConstraint(check),
+        sa.CheckConstraint(check, name="ck_item_named"),
+        sa.CheckConstraint(sa.column("a") > 3),
+        sa.Column("kind", sa.Enum("x", "y", "it's", native_enum=False, create_constraint=True)),
+        sa.Column("doc", sa.JSON),
+        flag=sa.Boolean(create_constraint=True),
+    )
+    project.create(metadata)
+    assert project.diff(metadata) == []
+    assert project.revision(metadata) is None
+
+
+@pytest.mark.backends("mariadb")
+def test_mariadb_json_valid_check_is_ignored(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE doc (id INTEGER PRIMARY KEY, body JSON, "
+                             "CONSTRAINT body_json CHECK (json_valid(body)))")
+    engine.dispose()
+    metadata = sa.MetaData()
+    sa.Table("doc", metadata, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("body", sa.JSON))
+    assert [d for d in project.diff(metadata) if "constraint" in d[0]] == []
+
+
+def test_include_object_and_include_name_are_applied(tmp_path: Path, db_url: str) -> None:
+    seen: list[tuple[str, str]] = []
+
+    def include_object(obj: object, name: str | None, type_: str, reflected: bool,
+                       compare_to: object) -> bool:
+        if type_ == "check_constraint":
+            seen.append((str(name), "reflected" if reflected else "model"))
+            return name != "ck_item_skip_model"
+        return True
+
+    def include_name(name: str | None, type_: str, parents: dict[str, str | None]) -> bool:
+        return not (type_ == "check_constraint" and name == "ck_item_skip_db")
+
+    before = _metadata(sa.CheckConstraint("a > 1", name="ck_item_skip_db"),
+                       sa.CheckConstraint("a > 2", name="ck_item_gone"))
+    after = _metadata(sa.CheckConstraint("a > 3", name="ck_item_skip_model"))
+    project = AlembicProject(tmp_path, db_url, options={
+        "include_object": include_object, "include_name": include_name})
+    project.create(before)
+    assert _kinds(project, after) == ["remove_constraint"]
+    assert ("ck_item_gone", "reflected") in seen
+    assert ("ck_item_skip_model", "model") in seen
+    assert all(name != "ck_item_skip_db" for name, _ in seen)
