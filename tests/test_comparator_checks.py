@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from harness import AlembicProject
-
 
 
 def _metadata(*extra: sa.Column[int] | sa.Constraint, convention: dict[str, str] | None = None,
