@@ -1,9 +1,138 @@
-"""Comparator plugin `flask_migrate_plus.primary_keys` (work in progress)."""
+"""Comparator plugin ``flask_migrate_plus.primary_keys``: primary-key changes.
+
+Alembic never compares primary keys (research/alembic-gaps.md (c)): a key that gains or
+loses a column, a key added to a table that had none, or a key removed all go unnoticed.
+Here each side is reduced to its ordered column names and compared; a difference becomes
+one ``ReplacePrimaryKeyOp`` (rendered per dialect by ``renderers.schema_ops``).
+
+Names: the reflected name is kept for the drop (PostgreSQL's real name; MariaDB's is always
+``PRIMARY`` and unused; SQLite may have none). A model key without a name gets the naming
+convention's name if the metadata has one, else ``<table>_pkey``, PostgreSQL's own choice,
+so that the downgrade can drop it by name. Names alone are not compared: the model usually
+leaves them to the server.
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
 from alembic.runtime.plugins import Plugin
+from alembic.util import DispatchPriority, PriorityDispatchResult
+
+from .schema_ops import (
+    PrimaryKeyState,
+    ReplacePrimaryKeyOp,
+    default_primary_key_name,
+    hoist_raw_sql_ops,
+)
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.operations.ops import ModifyTableOps, UpgradeOps
+    from alembic.runtime.environment import NameFilterParentNames, NameFilterType
+
+log = logging.getLogger("alembic.autogenerate.compare")
+
+#: The ``type_`` our filters are called with, in the style of Alembic's "unique_constraint".
+FILTER_TYPE = "primary_key_constraint"
+
+
+def reflected_primary_key(table: sa.Table) -> PrimaryKeyState | None:
+    """The database's key; None when the table has none."""
+    columns = tuple(column.name for column in table.primary_key.columns)
+    if not columns:
+        return None
+    return PrimaryKeyState(_explicit_name(table.primary_key), columns)
+
+
+def model_primary_key(table: sa.Table) -> PrimaryKeyState | None:
+    """The model's key, always named, so that the reverse operation can drop it."""
+    columns = tuple(column.name for column in table.primary_key.columns)
+    if not columns:
+        return None
+    # A naming convention has already named the constraint (a ``conv``) when it applies.
+    name = _explicit_name(table.primary_key) or default_primary_key_name(table.name)
+    return PrimaryKeyState(name, columns)
+
+
+def _explicit_name(constraint: sa.PrimaryKeyConstraint) -> str | None:
+    name = constraint.name
+    # SQLAlchemy uses a sentinel (a str subclass named "_NONE_NAME") for "no name yet".
+    if not isinstance(name, str) or type(name).__name__ == "_NONE_NAME":
+        return None
+    return str(name)
+
+
+def compare_primary_key(
+    autogen_context: AutogenContext,
+    modify_table_ops: ModifyTableOps,
+    schema: str | None,
+    tname: str,
+    conn_table: sa.Table | None,
+    metadata_table: sa.Table | None,
+) -> PriorityDispatchResult:
+    """Emit a ``ReplacePrimaryKeyOp`` when the key's columns differ (existing tables only)."""
+    if conn_table is None or metadata_table is None:
+        return PriorityDispatchResult.CONTINUE
+    before = reflected_primary_key(conn_table)
+    after = model_primary_key(metadata_table)
+    if _columns(before) == _columns(after):
+        return PriorityDispatchResult.CONTINUE
+    if not _included(autogen_context, schema, tname, conn_table, metadata_table, before, after):
+        return PriorityDispatchResult.CONTINUE
+    modify_table_ops.ops.append(ReplacePrimaryKeyOp(tname, schema, before, after))
+    log.info("Detected changed primary key on '%s': %s -> %s",
+             tname, _columns(before) or "none", _columns(after) or "none")
+    return PriorityDispatchResult.CONTINUE
+
+
+def _columns(key: PrimaryKeyState | None) -> tuple[str, ...]:
+    return key.columns if key is not None else ()
+
+
+def _included(
+    autogen_context: AutogenContext,
+    schema: str | None,
+    tname: str,
+    conn_table: sa.Table,
+    metadata_table: sa.Table,
+    before: PrimaryKeyState | None,
+    after: PrimaryKeyState | None,
+) -> bool:
+    """The user's include_name / include_object, for each side that exists."""
+    type_: NameFilterType = FILTER_TYPE  # type: ignore[assignment]
+    parents: NameFilterParentNames = {"table_name": tname, "schema_name": schema}
+    if before is not None:
+        if not autogen_context.run_name_filters(before.name, type_, dict(parents)):
+            return False
+        if not autogen_context.run_object_filters(
+            conn_table.primary_key, before.name, type_, True, metadata_table.primary_key
+        ):
+            return False
+    if after is not None and not autogen_context.run_object_filters(
+        metadata_table.primary_key, after.name, type_, False,
+        conn_table.primary_key if before is not None else None,
+    ):
+        return False
+    return True
+
+
+def order_primary_key_ops(
+    autogen_context: AutogenContext, upgrade_ops: UpgradeOps, schemas: set[str | None]
+) -> PriorityDispatchResult:
+    """Where a key change is one raw statement, run it after its table's batch block."""
+    hoist_raw_sql_ops(upgrade_ops, autogen_context.dialect.name)  # type: ignore[union-attr]
+    return PriorityDispatchResult.CONTINUE
 
 
 def setup(plugin: Plugin) -> None:
-    """Register this module's comparators with Alembic (none yet)."""
+    """Register the table comparator; the op renders through ``renderers.schema_ops``."""
+    from ..renderers import schema_ops
+
+    schema_ops.register()
+    plugin.add_autogenerate_comparator(compare_primary_key, "table", "primary_key")
+    plugin.add_autogenerate_comparator(
+        order_primary_key_ops, "schema", "primary_key_order", priority=DispatchPriority.LAST
+    )

@@ -63,6 +63,11 @@ class PrimaryKeyState:
     columns: tuple[str, ...]
 
 
+def default_primary_key_name(table_name: str) -> str:
+    """The name PostgreSQL gives an unnamed primary key; ours for keys that have none."""
+    return f"{table_name}_pkey"
+
+
 @dataclass
 class ReplacePrimaryKeyOp(MigrateOperation):
     """Replace a table's primary key (``None`` on either side = the table has none).

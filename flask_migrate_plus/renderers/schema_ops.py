@@ -19,6 +19,7 @@ from ..comparators.schema_ops import (
     PrimaryKeyState,
     ReplacePrimaryKeyOp,
     SequenceState,
+    default_primary_key_name,
     renders_as_raw_sql,
 )
 
@@ -132,11 +133,6 @@ def _create_primary_key(
     prefix: str, table: str, schema: str, name: str, key: PrimaryKeyState
 ) -> str:
     return f"{prefix}create_primary_key({name!r}{table}, {list(key.columns)!r}{schema})"
-
-
-def default_primary_key_name(table_name: str) -> str:
-    """The name PostgreSQL gives an unnamed primary key (``<table>_pkey``)."""
-    return f"{table_name}_pkey"
 
 
 # -- sequences ------------------------------------------------------------------------------
