@@ -1,9 +1,475 @@
-"""Comparator plugin `flask_migrate_plus.indexes` (work in progress)."""
+"""Comparator plugin ``flask_migrate_plus.indexes``: the index details Alembic does not see.
+
+Alembic's own index comparison (``"table"``/``"indexes"``) compares uniqueness and column
+names (PostgreSQL: also expressions). It misses (research/alembic-gaps.md (b), (c)):
+
+- SQLite expression indexes (skipped with a warning), and DESC columns on SQLite and MariaDB;
+- partial-index predicates (``postgresql_where``, ``sqlite_where``), plain <-> partial;
+- PostgreSQL ``postgresql_using``, ``postgresql_include``, ``postgresql_ops``,
+  ``postgresql_with``; MariaDB ``mysql_length`` and ``mysql_prefix`` (FULLTEXT, SPATIAL).
+
+This plugin runs after Alembic (priority LAST) and completes its work rather than replacing
+it, because that comparator also handles unique constraints. For each index Alembic left
+alone, both sides become a signature (a dict of normalised aspects, see ``signature``) that
+is compared with ``!=``; a difference is a drop + create. Indexes Alembic cannot reflect
+(SQLite expression indexes) are added and dropped here. Alembic's own ``drop_index`` ops get
+the fully reflected index, so their downgrade recreates it with all its options.
+
+What the database has comes from what Alembic already reflected, plus one catalog query per
+run and schema where that is not enough: SQLite's ``sqlite_master`` (the DDL text of every
+index) and MariaDB's ``information_schema.STATISTICS`` (column sort order).
+
+MariaDB's implicit foreign-key indexes: MariaDB creates an index for each FK (named like the
+FK, or like its first column when the FK has no name) and keeps it when the FK is dropped;
+Alembic hides it while the FK exists and proposes ``drop_index`` on every later run. Rule
+here: when this run drops an FK, a non-unique index that the model does not declare, whose
+columns are exactly the FK's columns and whose name is the FK's name or its first column's
+name, belongs to that FK and is dropped with it (after it; the downgrade recreates it before
+the FK). An index the model declares, or that another remaining FK still needs, is kept.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
 from alembic.runtime.plugins import Plugin
+from alembic.util import DispatchPriority, PriorityDispatchResult
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
+
+from .index_sql import normalize_sql, parse_create_index
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.operations.ops import ModifyTableOps
+    from sqlalchemy.engine import Dialect
+
+log = logging.getLogger("alembic.autogenerate.compare")
+
+MYSQL_FAMILY = ("mysql", "mariadb")
+
+#: Sort modifiers as SQLAlchemy spells them on an index element.
+SORT_MODIFIERS = {
+    operators.desc_op: "desc",
+    operators.asc_op: "asc",
+    operators.nulls_first_op: "nulls_first",
+    operators.nulls_last_op: "nulls_last",
+}
+
+#: Where NULLs sort when the DDL does not say, by dialect and direction (PostgreSQL only
+#: lets you choose; elsewhere the aspect does not exist).
+NULLS_DEFAULT = {"postgresql": {False: "last", True: "first"}}
+
+#: The access method PostgreSQL uses when ``postgresql_using`` is not given.
+PG_DEFAULT_USING = "btree"
+
+#: Cache of catalog reads, stored on the MigrationContext, valid for one inspector (one run).
+CACHE_ATTRIBUTE = "_flask_migrate_plus_indexes"
+
+
+# -- dialect options, normalised -------------------------------------------------------------
+
+
+def _option(index: sa.Index, dialect: Dialect, key: str) -> Any:
+    """``<dialect>_<key>`` of ``index``; the MariaDB dialect also accepts ``mysql_<key>``."""
+    prefixes = [dialect.name] + (["mysql"] if dialect.name == "mariadb" else [])
+    for prefix in prefixes:
+        value = index.dialect_kwargs.get(f"{prefix}_{key}")
+        if value is not None:
+            return value
+    return None
+
+
+def _compile(element: Any, dialect: Dialect) -> str:
+    if isinstance(element, str):
+        return element
+    compiled = element.compile(
+        dialect=dialect, compile_kwargs={"literal_binds": True, "include_table": False}
+    )
+    return str(compiled)
+
+
+def _names(items: Any) -> tuple[str, ...]:
+    return tuple(str(getattr(item, "name", item)).lower() for item in items or ())
+
+
+def _where(index: sa.Index, dialect: Dialect) -> Any:
+    predicate = _option(index, dialect, "where")
+    return None if predicate is None else normalize_sql(_compile(predicate, dialect))
+
+
+def _pg_using(index: sa.Index, dialect: Dialect) -> str:
+    return str(_option(index, dialect, "using") or PG_DEFAULT_USING).lower()
+
+
+def _pg_include(index: sa.Index, dialect: Dialect) -> tuple[str, ...]:
+    return _names(_option(index, dialect, "include"))
+
+
+def _pg_ops(index: sa.Index, dialect: Dialect) -> tuple[tuple[str, str], ...]:
+    ops = _option(index, dialect, "ops") or {}
+    return tuple(sorted((str(k).lower(), str(v).lower()) for k, v in ops.items()))
+
+
+def _pg_with(index: sa.Index, dialect: Dialect) -> tuple[tuple[str, str], ...]:
+    # PostgreSQL hands back storage parameters as strings ('70'); models often give ints.
+    params = _option(index, dialect, "with") or {}
+    return tuple(sorted((str(k).lower(), str(v).lower()) for k, v in params.items()))
+
+
+def _mysql_length(index: sa.Index, dialect: Dialect) -> tuple[tuple[str, int], ...]:
+    # An int applies to every column of the index; a dict names the columns it applies to.
+    length = _option(index, dialect, "length")
+    if length is None:
+        return ()
+    if isinstance(length, int):
+        length = {column.name: length for column in index.columns}
+    return tuple(sorted((str(k).lower(), int(v)) for k, v in length.items()))
+
+
+def _mysql_prefix(index: sa.Index, dialect: Dialect) -> str | None:
+    prefix = _option(index, dialect, "prefix")
+    return str(prefix).upper() if prefix else None
+
+
+OptionReader = Callable[[sa.Index, "Dialect"], Any]
+
+#: The dialect options that make two indexes different, per dialect.
+DIALECT_OPTIONS: dict[str, dict[str, OptionReader]] = {
+    "postgresql": {
+        "where": _where,
+        "using": _pg_using,
+        "include": _pg_include,
+        "ops": _pg_ops,
+        "with": _pg_with,
+    },
+    "sqlite": {"where": _where},
+    "mysql": {"length": _mysql_length, "prefix": _mysql_prefix},
+    "mariadb": {"length": _mysql_length, "prefix": _mysql_prefix},
+}
+
+
+# -- the signature ---------------------------------------------------------------------------
+
+
+def _unwrap_sorting(element: Any) -> tuple[Any, set[str]]:
+    """The element without its ASC/DESC/NULLS modifiers, and those modifiers."""
+    modifiers: set[str] = set()
+    while isinstance(element, UnaryExpression) and element.modifier in SORT_MODIFIERS:
+        modifiers.add(SORT_MODIFIERS[element.modifier])
+        element = element.element
+    return element, modifiers
+
+
+def _element_signature(element: Any, dialect: Dialect) -> tuple[Any, ...]:
+    base, modifiers = _unwrap_sorting(element)
+    descending = "desc" in modifiers
+    defaults = NULLS_DEFAULT.get(dialect.name)
+    nulls = None
+    if defaults is not None:
+        nulls = defaults[descending]
+        if "nulls_first" in modifiers or "nulls_last" in modifiers:
+            nulls = "first" if "nulls_first" in modifiers else "last"
+    return (normalize_sql(_compile(base, dialect)), descending, nulls)
+
+
+def signature(index: sa.Index, dialect: Dialect) -> dict[str, Any]:
+    """What makes ``index`` the index it is on ``dialect``, each aspect normalised."""
+    aspects: dict[str, Any] = {
+        "unique": bool(index.unique),
+        "elements": tuple(_element_signature(e, dialect) for e in index.expressions),
+    }
+    for aspect, read in DIALECT_OPTIONS.get(dialect.name, {}).items():
+        aspects[aspect] = read(index, dialect)
+    return aspects
+
+
+def describe_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {old[k]!r} to {new[k]!r}" for k in old if old[k] != new[k])
+
+
+# -- what the database has -------------------------------------------------------------------
+
+
+def _catalog(autogen_context: AutogenContext, key: tuple[Any, ...], read: Callable[[], Any]) -> Any:
+    """``read()`` once per autogenerate run (one inspector) and key; later calls reuse it."""
+    context = autogen_context.migration_context
+    inspector = autogen_context.inspector
+    cache: tuple[Any, dict[tuple[Any, ...], Any]] | None
+    cache = getattr(context, CACHE_ATTRIBUTE, None)
+    if cache is None or cache[0] is not inspector:
+        cache = (inspector, {})
+        setattr(context, CACHE_ATTRIBUTE, cache)
+    if key not in cache[1]:
+        cache[1][key] = read()
+    return cache[1][key]
+
+
+def _sqlite_index_ddl(autogen_context: AutogenContext, schema: str | None) -> dict[str, Any]:
+    """``{table: {index: CREATE INDEX text}}`` from one ``sqlite_master`` read."""
+
+    def read() -> dict[str, dict[str, str]]:
+        master = f'"{schema}".sqlite_master' if schema else "sqlite_master"
+        rows = autogen_context.connection.exec_driver_sql(  # type: ignore[union-attr]
+            f"SELECT tbl_name, name, sql FROM {master} WHERE type = 'index' AND sql IS NOT NULL"
+        )
+        found: dict[str, dict[str, str]] = {}
+        for table, name, sql in rows:
+            found.setdefault(table, {})[name] = sql
+        return found
+
+    return _catalog(autogen_context, ("sqlite_master", schema), read)
+
+
+def _mysql_descending(autogen_context: AutogenContext, schema: str | None) -> dict[Any, Any]:
+    """``{(table, index): {column, ...}}``: the DESC columns, from one STATISTICS read."""
+
+    def read() -> dict[tuple[str, str], set[str]]:
+        rows = autogen_context.connection.execute(  # type: ignore[union-attr]
+            sa.text(
+                "SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
+                "WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE()) AND COLLATION = 'D'"
+            ),
+            {"schema": schema},
+        )
+        found: dict[tuple[str, str], set[str]] = {}
+        for table, name, column in rows:
+            found.setdefault((table, name), set()).add(column)
+        return found
+
+    return _catalog(autogen_context, ("statistics", schema), read)
+
+
+def _shadow_table(conn_table: sa.Table) -> sa.Table:
+    """A private copy of the reflected table's columns, to hang rebuilt indexes on."""
+    columns = [sa.Column(c.name, c.type) for c in conn_table.c]
+    return sa.Table(conn_table.name, sa.MetaData(), *columns, schema=conn_table.schema)
+
+
+def _sorted(
+    element: Any, descending: bool, modifiers: frozenset[str] | set[str] = frozenset()
+) -> Any:
+    if descending or "desc" in modifiers:
+        element = element.desc()
+    elif "asc" in modifiers:
+        element = element.asc()
+    if "nulls_first" in modifiers:
+        element = element.nulls_first()
+    if "nulls_last" in modifiers:
+        element = element.nulls_last()
+    return element
+
+
+def _copy_index(index: sa.Index, shadow: sa.Table, descending: set[str]) -> sa.Index:
+    """``index`` rebuilt on ``shadow``, predicates as SQL text so that they render and run."""
+    elements = []
+    for element in index.expressions:
+        base, modifiers = _unwrap_sorting(element)
+        if isinstance(base, sa.Column):
+            rebuilt = _sorted(shadow.c[base.name], base.name in descending, modifiers)
+        else:
+            rebuilt = _sorted(base, False, modifiers)
+        elements.append(rebuilt)
+    kwargs = {}
+    for key, value in index.dialect_kwargs.items():
+        if key.endswith("_where") and isinstance(value, str):
+            value = sa.text(value)
+        if value is not None and not (isinstance(value, (list, dict)) and not value):
+            kwargs[key] = value
+    return sa.Index(index.name, *elements, unique=bool(index.unique), _table=shadow, **kwargs)
+
+
+def _from_ddl(name: str, sql: str, shadow: sa.Table) -> sa.Index | None:
+    parsed = parse_create_index(sql)
+    if parsed is None:
+        return None
+    columns = {c.name.lower(): c for c in shadow.c}
+    elements = []
+    for element in parsed.elements:
+        column = columns.get(element.column.lower()) if element.column else None
+        base = column if column is not None else sa.text(element.text)
+        elements.append(_sorted(base, element.descending))
+    kwargs: dict[str, Any] = {"sqlite_where": sa.text(parsed.where)} if parsed.where else {}
+    return sa.Index(name, *elements, unique=parsed.unique, _table=shadow, **kwargs)
+
+
+def reflected_indexes(
+    autogen_context: AutogenContext, schema: str | None, conn_table: sa.Table
+) -> dict[str, sa.Index]:
+    """Every index of ``conn_table`` in the database, with all its options, by name."""
+    dialect = autogen_context.dialect.name
+    shadow = _shadow_table(conn_table)
+    descending: dict[Any, set[str]] = {}
+    if dialect in MYSQL_FAMILY:
+        descending = _mysql_descending(autogen_context, schema)
+    found = {
+        str(ix.name): _copy_index(ix, shadow, descending.get((conn_table.name, ix.name), set()))
+        for ix in conn_table.indexes
+    }
+    if dialect == "sqlite":
+        stored = _sqlite_index_ddl(autogen_context, schema).get(conn_table.name, {})
+        for name, sql in stored.items():
+            from_ddl = _from_ddl(name, sql, shadow)
+            if from_ddl is not None:
+                found[name] = from_ddl
+    return found
+
+
+# -- the comparators -------------------------------------------------------------------------
+
+
+def _model_name(index: sa.Index, autogen_context: AutogenContext) -> str | None:
+    from alembic.util import sqla_compat
+
+    name = sqla_compat._get_constraint_final_name(index, autogen_context.dialect)
+    return None if name is None else str(name)
+
+
+def _names_with_ops(modify_ops: ModifyTableOps, constraints: bool = True) -> set[str]:
+    """Index (and constraint) names Alembic or another plugin already emitted ops for."""
+    names = set()
+    for op in modify_ops.ops:
+        name = getattr(op, "index_name", None)
+        if name is None and constraints:
+            name = getattr(op, "constraint_name", None)
+        if name is not None:
+            names.add(str(name))
+    return names
+
+
+def _enrich_drops(modify_ops: ModifyTableOps, reflected: dict[str, sa.Index]) -> None:
+    """Give Alembic's ``drop_index`` ops the fully reflected index, for the downgrade."""
+    from alembic.operations import ops
+
+    for position, op in enumerate(modify_ops.ops):
+        if isinstance(op, ops.DropIndexOp) and str(op.index_name) in reflected:
+            modify_ops.ops[position] = ops.DropIndexOp.from_index(reflected[str(op.index_name)])
+
+
+def compare_indexes(
+    autogen_context: AutogenContext,
+    modify_ops: ModifyTableOps,
+    schema: str | None,
+    tname: str,
+    conn_table: sa.Table | None,
+    metadata_table: sa.Table | None,
+) -> PriorityDispatchResult:
+    """Find the index changes Alembic's comparison missed, for one table."""
+    from alembic.operations import ops
+
+    dialect = autogen_context.dialect
+    parents: Any = {"table_name": tname, "schema_name": schema}
+    reflected: dict[str, sa.Index] = {}
+    known_to_alembic: set[str] = set()
+    if conn_table is not None:
+        reflected = {
+            name: index
+            for name, index in reflected_indexes(autogen_context, schema, conn_table).items()
+            if autogen_context.run_name_filters(name, "index", parents)
+        }
+        known_to_alembic = {str(ix.name) for ix in conn_table.indexes}
+        known_to_alembic |= {str(c.name) for c in conn_table.constraints if c.name}
+    model: dict[str, sa.Index] = {}
+    if metadata_table is not None:
+        for index in metadata_table.indexes:
+            name = _model_name(index, autogen_context)
+            if name is not None:
+                model[name] = index
+    _enrich_drops(modify_ops, reflected)
+    handled = _names_with_ops(modify_ops)
+
+    for name in sorted(model.keys() & reflected.keys() - handled):
+        new, old = model[name], reflected[name]
+        new_sig, old_sig = signature(new, dialect), signature(old, dialect)
+        if new_sig != old_sig and autogen_context.run_object_filters(
+            new, name, "index", False, old
+        ):
+            modify_ops.ops.append(ops.DropIndexOp.from_index(old))
+            modify_ops.ops.append(ops.CreateIndexOp.from_index(new))
+            log.info(
+                "Detected changed index %r on %r: %s",
+                name,
+                tname,
+                describe_difference(old_sig, new_sig),
+            )
+
+    for name in sorted(model.keys() - reflected.keys() - known_to_alembic - handled):
+        if autogen_context.run_object_filters(model[name], name, "index", False, None):
+            modify_ops.ops.append(ops.CreateIndexOp.from_index(model[name]))
+            log.info("Detected added index %r on %r", name, tname)
+
+    for name in sorted(reflected.keys() - model.keys() - known_to_alembic - handled):
+        if autogen_context.run_object_filters(reflected[name], name, "index", True, None):
+            modify_ops.ops.append(ops.DropIndexOp.from_index(reflected[name]))
+            log.info("Detected removed index %r on %r", name, tname)
+    return PriorityDispatchResult.CONTINUE
+
+
+def drop_implicit_fk_indexes(
+    autogen_context: AutogenContext,
+    modify_ops: ModifyTableOps,
+    schema: str | None,
+    tname: str,
+    conn_table: sa.Table | None,
+    metadata_table: sa.Table | None,
+) -> PriorityDispatchResult:
+    """MariaDB/MySQL: drop the index the server made for an FK this run drops (module doc)."""
+    from alembic.operations import ops
+
+    if conn_table is None or metadata_table is None:
+        return PriorityDispatchResult.CONTINUE
+    parents: Any = {"table_name": tname, "schema_name": schema}
+    dropped = {
+        str(op.constraint_name)
+        for op in modify_ops.ops
+        if isinstance(op, ops.DropConstraintOp) and op.constraint_type == "foreignkey"
+    }
+    fks = {str(fk.name): fk for fk in conn_table.foreign_key_constraints if fk.name}
+    remaining = [tuple(fk.column_keys) for name, fk in fks.items() if name not in dropped]
+    declared = {_model_name(ix, autogen_context) for ix in metadata_table.indexes}
+    handled = _names_with_ops(modify_ops, constraints=False)
+    reflected: dict[str, sa.Index] | None = None
+    for fk_name in sorted(dropped & fks.keys()):
+        columns = tuple(fks[fk_name].column_keys)
+        for index in conn_table.indexes:
+            name = str(index.name)
+            owned = (
+                not index.unique
+                and tuple(c.name for c in index.columns) == columns
+                and name in (fk_name, columns[0])
+                and name not in declared
+                and name not in handled
+                and columns not in remaining
+            )
+            if not owned or not autogen_context.run_name_filters(name, "index", parents):
+                continue
+            if reflected is None:
+                reflected = reflected_indexes(autogen_context, schema, conn_table)
+            if autogen_context.run_object_filters(reflected[name], name, "index", True, None):
+                modify_ops.ops.append(ops.DropIndexOp.from_index(reflected[name]))
+                handled.add(name)
+                log.info(
+                    "Detected removed index %r on %r (made by the server for dropped FK %r)",
+                    name,
+                    tname,
+                    fk_name,
+                )
+    return PriorityDispatchResult.CONTINUE
 
 
 def setup(plugin: Plugin) -> None:
-    """Register this module's comparators with Alembic (none yet)."""
+    """Run after Alembic's own index and FK comparison, for every table."""
+    plugin.add_autogenerate_comparator(
+        compare_indexes, "table", "indexes", priority=DispatchPriority.LAST
+    )
+    for qualifier in MYSQL_FAMILY:
+        plugin.add_autogenerate_comparator(
+            drop_implicit_fk_indexes,
+            "table",
+            "implicit_fk_indexes",
+            qualifier=qualifier,
+            priority=DispatchPriority.LAST,
+        )

@@ -1,0 +1,200 @@
+"""SQL text of index expressions and predicates: tokens, a comparable form, SQLite's DDL.
+
+The model compiles ``lower(b)`` or ``status = 'active'``; the database hands back its own
+spelling (PostgreSQL: ``lower((b)::text)``, ``((status)::text = 'active'::text)``; SQLite:
+the ``CREATE INDEX`` text as it was written). Both sides become a tuple of tokens with the
+noise removed (quotes around identifiers, case outside literals, ``::type`` casts, grouping
+parentheses, operator spellings), so that equal means "the same index" and ``!=`` decides.
+
+Known approximation: grouping parentheses are dropped, so ``(a OR b) AND c`` and
+``a OR (b AND c)`` compare equal; a change of only that kind goes unnoticed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: One token: a string literal, a quoted identifier, a word/number, ``::`` or one symbol.
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<space>\s+)
+    | (?P<literal>'(?:[^']|'')*')
+    | (?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
+    | (?P<word>[A-Za-z_][A-Za-z0-9_$]*|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)
+    | (?P<cast>::)
+    | (?P<op><>|!=|<=|>=|\|\||!~~\*|!~~|~~\*|~~|[^\s])
+    """,
+    re.X,
+)
+
+#: PostgreSQL prints some operators in its own spelling; map both sides to one.
+OPERATOR_SYNONYMS = {
+    "!=": "<>",
+    "~~": "like",
+    "!~~": "not like",
+    "~~*": "ilike",
+    "!~~*": "not ilike",
+}
+
+#: Words after which "(" opens a group, not a function call's argument list.
+GROUPING_KEYWORDS = frozenset(
+    {"and", "or", "not", "when", "then", "else", "case", "where", "is", "between"}
+)
+
+#: Words that may continue a type name after "::" (``character varying``, ``timestamp
+#: without time zone``, ``double precision``).
+_TYPE_NAME_WORDS = frozenset({"varying", "precision", "with", "without", "time", "zone"})
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(sql: str) -> list[Token]:
+    """Split ``sql`` into tokens, whitespace left out."""
+    return [
+        Token(m.lastgroup or "op", m.group(), m.start(), m.end())
+        for m in _TOKEN_RE.finditer(sql)
+        if m.lastgroup != "space"
+    ]
+
+
+def _plain(token: Token) -> str:
+    """A token's comparable text: identifiers unquoted and lower-cased, literals kept."""
+    if token.kind == "literal":
+        return token.text
+    if token.kind == "quoted":
+        return token.text[1:-1].lower()
+    return token.text.lower()
+
+
+def _drop_casts(words: list[str]) -> list[str]:
+    """Remove ``::type`` casts, type names of several words and ``(n, m)`` / ``[]`` included."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        if words[i] != "::":
+            out.append(words[i])
+            i += 1
+            continue
+        i += 2  # "::" and the type's first word
+        while i < len(words) and words[i] in _TYPE_NAME_WORDS:
+            i += 1
+        if i < len(words) and words[i] == "(":
+            while i < len(words) and words[i] != ")":
+                i += 1
+            i += 1
+        while i + 1 < len(words) and words[i] == "[" and words[i + 1] == "]":
+            i += 2
+    return out
+
+
+def _drop_grouping_parentheses(words: list[str]) -> list[str]:
+    """Remove parentheses that only group; keep those of calls and ``IN (...)`` lists."""
+    keep = [True] * len(words)
+    stack: list[int] = []
+    for i, word in enumerate(words):
+        if word == "(":
+            stack.append(i)
+        elif word == ")" and stack:
+            opening = stack.pop()
+            before = words[opening - 1] if opening else ""
+            is_call = bool(re.fullmatch(r"[a-z_][a-z0-9_$]*", before)) and (
+                before not in GROUPING_KEYWORDS
+            )
+            if not is_call:
+                keep[opening] = keep[i] = False
+    return [word for word, kept in zip(words, keep, strict=True) if kept]
+
+
+def normalize_sql(sql: str) -> tuple[str, ...]:
+    """The comparable form of an index expression or predicate (see module docstring)."""
+    words = [_plain(token) for token in tokenize(sql)]
+    words = _drop_casts(words)
+    words = [OPERATOR_SYNONYMS.get(word, word) for word in words]
+    return tuple(_drop_grouping_parentheses(words))
+
+
+@dataclass(frozen=True)
+class IndexElement:
+    """One entry of an index's column list, as written in the DDL."""
+
+    text: str
+    column: str | None  # the column name when the entry is a bare column
+    descending: bool
+
+
+@dataclass(frozen=True)
+class CreateIndexText:
+    """What SQLite's stored ``CREATE INDEX`` statement says."""
+
+    unique: bool
+    elements: tuple[IndexElement, ...]
+    where: str | None
+
+
+def _split_top_level(tokens: list[Token]) -> list[list[Token]]:
+    """Split a column list at the commas that are not inside parentheses."""
+    parts: list[list[Token]] = [[]]
+    depth = 0
+    for token in tokens:
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth -= 1
+        if token.text == "," and depth == 0:
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return [part for part in parts if part]
+
+
+def _element(sql: str, tokens: list[Token]) -> IndexElement:
+    descending = False
+    if tokens[-1].text.lower() in ("asc", "desc"):
+        descending = tokens[-1].text.lower() == "desc"
+        tokens = tokens[:-1]
+    text = sql[tokens[0].start : tokens[-1].end]
+    is_column = len(tokens) == 1 and tokens[0].kind in ("word", "quoted")
+    column = _plain(tokens[0]) if is_column else None
+    if is_column and tokens[0].kind == "quoted":
+        column = tokens[0].text[1:-1]
+    return IndexElement(text=text, column=column, descending=descending)
+
+
+def parse_create_index(sql: str) -> CreateIndexText | None:
+    """Read ``CREATE [UNIQUE] INDEX name ON table (elements) [WHERE predicate]``.
+
+    Returns None for text this reader does not understand, so the caller can leave that
+    index to Alembic rather than guess.
+    """
+    tokens = tokenize(sql)
+    lowered = [token.text.lower() for token in tokens]
+    if "on" not in lowered or "(" not in lowered or lowered[:1] != ["create"]:
+        return None
+    opening = lowered.index("(", lowered.index("on"))
+    depth, closing = 0, -1
+    for i in range(opening, len(tokens)):
+        depth += {"(": 1, ")": -1}.get(lowered[i], 0)
+        if depth == 0:
+            closing = i
+            break
+    if closing < 0:
+        return None
+    parts = _split_top_level(tokens[opening + 1 : closing])
+    rest = tokens[closing + 1 :]
+    where = None
+    if rest:
+        if lowered[closing + 1] != "where" or len(rest) < 2:
+            return None
+        where = sql[rest[1].start : rest[-1].end]
+    return CreateIndexText(
+        unique="unique" in lowered[: lowered.index("index")] if "index" in lowered else False,
+        elements=tuple(_element(sql, part) for part in parts),
+        where=where,
+    )
