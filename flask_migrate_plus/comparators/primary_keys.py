@@ -123,7 +123,7 @@ def order_primary_key_ops(
     autogen_context: AutogenContext, upgrade_ops: UpgradeOps, schemas: set[str | None]
 ) -> PriorityDispatchResult:
     """Where a key change is one raw statement, run it after its table's batch block."""
-    hoist_raw_sql_ops(upgrade_ops, autogen_context.dialect.name)  # type: ignore[union-attr]
+    hoist_raw_sql_ops(upgrade_ops, autogen_context.dialect.name)
     return PriorityDispatchResult.CONTINUE
 
 
