@@ -56,25 +56,25 @@ def _qualified_name(type_: Any) -> str:
 def _as_library_class(type_: Any, rule: third_party.Rule, autogen_context: Any) -> str | None:
     if rule.arguments is None:
         return None
-    arguments = rule.arguments(type_, lambda t: type_text(t, autogen_context))
+    arguments = rule.arguments(type_, lambda t: type_text(t, autogen_context, comment=False))
     if arguments is None:
         return None
     autogen_context.imports.add(third_party.IMPORT)
     return f"{third_party.MODULE}.{type(type_).__name__}({arguments})"
 
 
-def _as_storage_type(type_: Any, autogen_context: Any) -> str | None:
+def _as_storage_type(type_: Any, autogen_context: Any, comment: bool) -> str | None:
     """The type the decorator stores its data in, on this dialect; None if there is none."""
     if not isinstance(type_, TypeDecorator):
         return None
     storage = type_.load_dialect_impl(autogen_context.dialect)
     if not is_sqlalchemy_type(storage):
-        text: str | None = type_text(storage, autogen_context)
+        text: str | None = type_text(storage, autogen_context, comment=False)
     else:
         public = public_type(storage)
         text = render_public_type(public, autogen_context) if public is not None else None
-    if text is None:
-        return None
+    if text is None or not comment:
+        return text
     # A comment inside the enclosing call's brackets is valid Python and tells the reader
     # which model type this column really has.
     return f"{text}  # model type: {_qualified_name(type_)}\n"
@@ -91,8 +91,12 @@ def _as_module_repr(type_: Any, autogen_context: Any) -> str:
     return f"{module}.{type_!r}"
 
 
-def type_text(type_: Any, autogen_context: Any) -> str:
-    """Script text for any type, adding the imports it needs to ``autogen_context.imports``."""
+def type_text(type_: Any, autogen_context: Any, comment: bool = True) -> str:
+    """Script text for any type, adding the imports it needs to ``autogen_context.imports``.
+
+    ``comment`` marks a storage type with the model type it stands for; nested types
+    (a composite's fields) go without, the outer type already says what it is.
+    """
     if is_sqlalchemy_type(type_):
         public = public_type(type_) or type_
         return render_public_type(public, autogen_context)
@@ -113,7 +117,7 @@ def type_text(type_: Any, autogen_context: Any) -> str:
             text, import_line = faithful
             autogen_context.imports.add(import_line)
             return text
-    storage = _as_storage_type(type_, autogen_context)
+    storage = _as_storage_type(type_, autogen_context, comment)
     if storage is not None:
         return storage
     if rule is not None:  # "impl" asked for a type with no storage type: the library form
