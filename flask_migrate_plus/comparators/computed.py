@@ -1,9 +1,147 @@
-"""Comparator plugin `flask_migrate_plus.computed` (work in progress)."""
+"""Comparator plugin ``flask_migrate_plus.computed``: changed ``Computed`` (generated) columns.
+
+Alembic only warns when a generated column's expression changes ("Computed default ... cannot
+be modified"). No database lets a script change it in place everywhere (PostgreSQL before 16
+cannot alter the expression at all), but a generated column holds no data of its own, so
+dropping it and adding it again with the new definition loses nothing and works on every
+backend, SQLite included (inside batch mode, the table is recreated). The script is plain
+``op.drop_column`` / ``op.add_column``; the downgrade restores the reflected definition.
+
+The expression is compared through ``sql_text.normalize_sql`` (PostgreSQL adds casts and
+parentheses, MariaDB backquotes and renames functions), and the STORED/VIRTUAL flag where the
+database reports it, a model's unspecified flag meaning the dialect's default. A column that
+becomes or stops being generated is left to Alembic (changing that would rewrite real data).
+Uses only the columns Alembic already reflected: no query of its own.
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import sqlalchemy as sa
 from alembic.runtime.plugins import Plugin
+from alembic.util import DispatchPriority, PriorityDispatchResult
+
+from .sql_text import compile_sql, dialect_family, normalize_sql
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.operations.ops import AlterColumnOp, ModifyTableOps
+
+log = logging.getLogger("alembic.autogenerate.compare")
+
+#: What ``Computed(persisted=None)`` creates, per dialect family: (server version from which
+#: the default changed or None, default before, default from then on).
+_DEFAULT_PERSISTED: dict[str, tuple[tuple[int, ...] | None, bool, bool]] = {
+    "postgresql": ((18,), True, False),  # STORED only before 18, VIRTUAL by default after
+    "mysql": (None, False, False),
+    "sqlite": (None, False, False),
+}
+
+
+
+class Definition(NamedTuple):
+    """A generated column's definition as one side states it, and its compared form."""
+
+    text: str
+    normalized: str
+    persisted: bool | None
+
+
+def _default_persisted(dialect: sa.Dialect) -> bool | None:
+    rule = _DEFAULT_PERSISTED.get(dialect_family(dialect.name))
+    if rule is None:
+        return None
+    since, before, after = rule
+    version = dialect.server_version_info or ()
+    return after if since is not None and tuple(version) >= since else before
+
+
+def _definition(column: sa.Column[Any], dialect: sa.Dialect, *, model: bool) -> Definition | None:
+    """The definition of a generated column; None for a plain column."""
+    computed = column.computed
+    if computed is None:
+        return None
+    text = compile_sql(computed.sqltext, dialect) if model else str(computed.sqltext)
+    persisted = computed.persisted
+    if persisted is None and model:
+        persisted = _default_persisted(dialect)
+    return Definition(text, normalize_sql(text, dialect.name), persisted)
+
+
+def _differs(database: Definition, model: Definition) -> bool:
+    """Expressions differ, or both persisted flags are known and differ."""
+    if database.normalized != model.normalized:
+        return True
+    known = database.persisted is not None and model.persisted is not None
+    return known and database.persisted != model.persisted
+
+
+def _compare_computed_columns(
+    autogen_context: AutogenContext,
+    modify_table_ops: ModifyTableOps,
+    schema: str | None,
+    tname: str,
+    conn_table: sa.Table | None,
+    metadata_table: sa.Table | None,
+) -> PriorityDispatchResult:
+    """Drop and re-add each generated column whose definition changed."""
+    from alembic.operations import ops
+
+    if conn_table is None or metadata_table is None:
+        return PriorityDispatchResult.CONTINUE
+    dialect = autogen_context.dialect
+    assert dialect is not None
+    parents: dict[Any, str | None] = {"table_name": tname, "schema_name": schema}
+    for model_column in metadata_table.columns:
+        conn_column = conn_table.columns.get(model_column.name)
+        if conn_column is None:
+            continue
+        model = _definition(model_column, dialect, model=True)
+        database = _definition(conn_column, dialect, model=False)
+        if model is None or database is None or not _differs(database, model):
+            continue
+        name = model_column.name
+        if not autogen_context.run_name_filters(name, "column", parents):
+            continue
+        if not autogen_context.run_object_filters(model_column, name, "column", False,
+                                                  conn_column):
+            continue
+        modify_table_ops.ops.append(
+            ops.DropColumnOp.from_column_and_tablename(schema, tname, conn_column)
+        )
+        modify_table_ops.ops.append(
+            ops.AddColumnOp.from_column_and_tablename(schema, tname, model_column)
+        )
+        log.info("Detected changed generated column '%s.%s': %r (persisted=%s) -> %r "
+                 "(persisted=%s)", tname, name, database.text, database.persisted,
+                 model.text, model.persisted)
+    return PriorityDispatchResult.CONTINUE
+
+
+def _skip_computed_default(
+    autogen_context: AutogenContext,
+    alter_column_op: AlterColumnOp,
+    schema: str | None,
+    tname: str,
+    cname: str,
+    conn_col: sa.Column[Any],
+    metadata_col: sa.Column[Any],
+) -> PriorityDispatchResult:
+    """Generated on both sides: the table comparator above decides; no server-default
+    comparison (and no "cannot be modified" warning) for it."""
+    if conn_col.computed is not None and metadata_col.computed is not None:
+        return PriorityDispatchResult.STOP
+    return PriorityDispatchResult.CONTINUE
 
 
 def setup(plugin: Plugin) -> None:
-    """Register this module's comparators with Alembic (none yet)."""
+    """Table-level comparison of generated columns; their server default is ours alone."""
+    plugin.add_autogenerate_comparator(
+        _compare_computed_columns, "table", "computed_columns",
+        priority=DispatchPriority.MEDIUM,
+    )
+    plugin.add_autogenerate_comparator(
+        _skip_computed_default, "column", "server_default", priority=DispatchPriority.FIRST,
+    )
