@@ -166,3 +166,37 @@ def test_include_object_and_include_name_are_applied(tmp_path: Path, db_url: str
     assert ("ck_item_gone", "reflected") in seen
     assert ("ck_item_skip_model", "model") in seen
     assert all(name != "ck_item_skip_db" for name, _ in seen)
+
+
+def _statements(project: AlembicProject, metadata: sa.MetaData) -> int:
+    count = 0
+
+    def count_statement(*args: object) -> None:
+        nonlocal count
+        count += 1
+
+    sa.event.listen(project.engine, "before_cursor_execute", count_statement)
+    try:
+        project.diff(metadata)
+    finally:
+        sa.event.remove(project.engine, "before_cursor_execute", count_statement)
+    return count
+
+
+def test_no_catalog_query_of_our_own(tmp_path: Path, db_url: str) -> None:
+    # CHECKs and generated columns come from what Alembic already reflected: switching both
+    # plugins on adds no statement, however many tables there are.
+    metadata = sa.MetaData()
+    for number in range(12):
+        sa.Table(f"t{number}", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column("a", sa.Integer), sa.Column("c", sa.Integer,
+                                                       sa.Computed("a * 2", persisted=True)),
+                 sa.CheckConstraint("a > 0"), sa.CheckConstraint("a < 9", name=f"ck_{number}"))
+    with_plugins = AlembicProject(tmp_path / "on", db_url)
+    without = AlembicProject(tmp_path / "off", db_url, disabled_plugins=("checks", "computed"))
+    with_plugins.create(metadata)
+    changed = sa.MetaData()
+    for table in metadata.tables.values():
+        table.to_metadata(changed).append_constraint(sa.CheckConstraint("a <> 5"))
+    assert _statements(with_plugins, changed) == _statements(without, changed)
+    assert len([d for d in with_plugins.diff(changed) if d[0] == "add_constraint"]) == 12
