@@ -207,3 +207,51 @@ def test_index_change_round_trip(case: Case, on: str, tmp_path: Path) -> None:
         project.engine.dispose()
     for expected in case.expected:
         assert expected in rev.text, rev.text
+
+
+# -- no false positives: models identical to the database ---------------------------------
+
+
+def _everything(backend: str) -> sa.MetaData:
+    """One table with every index shape the backend supports, plus an FK for MariaDB."""
+    metadata = sa.MetaData()
+    parent = sa.Table("parent", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    t = _table(metadata)
+    sa.Table(
+        "child",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("named_pid", sa.Integer, sa.ForeignKey(parent.c.id, name="fk_child_named")),
+        sa.Column("pid", sa.Integer, sa.ForeignKey(parent.c.id)),
+        sa.Column("x", sa.Integer, index=True),
+    )
+    sa.Index("ix_t_desc", t.c.a.desc(), t.c.b)
+    sa.Index("ix_t_unique", t.c.b, t.c.c, unique=True)
+    if backend in ("sqlite", "postgresql"):
+        where = WHERE[backend]
+        sa.Index("ix_t_lower", sa.func.lower(t.c.b))
+        sa.Index("ix_t_lower_desc", sa.func.lower(t.c.c).desc(), t.c.a)
+        sa.Index("ix_t_active", t.c.a, **{where: t.c.status == "active"})
+        sa.Index("ix_t_and", t.c.b, **{where: sa.and_(t.c.a > 5, t.c.b.is_not(None))})
+        sa.Index("ix_t_like", t.c.c, unique=True, **{where: t.c.c.like("x%")})
+        sa.Index("ix_t_text", sa.text("lower(status)"), **{where: sa.text("a <> 3")})
+    if backend == "postgresql":
+        sa.Index("ix_t_hash", t.c.status, postgresql_using="hash")
+        sa.Index("ix_t_gin", t.c.doc, postgresql_using="gin")
+        sa.Index("ix_t_include", t.c.a, postgresql_include=["b", "c"])
+        sa.Index("ix_t_ops", t.c.b, postgresql_ops={"b": "text_pattern_ops"})
+        sa.Index("ix_t_with", t.c.c, postgresql_with={"fillfactor": 70})
+        sa.Index("ix_t_nulls", t.c.a.desc().nulls_last(), t.c.b.nulls_first())
+        sa.Index("ix_t_in", t.c.a, postgresql_where=t.c.status.in_(["a", "b"]))
+    if backend == "mariadb":
+        sa.Index("ix_t_len", t.c.b, mysql_length=10)
+        sa.Index("ix_t_len2", t.c.b, t.c.status, mysql_length={"b": 5})
+        sa.Index("ix_t_fulltext", t.c.body, mysql_prefix="FULLTEXT")
+    return metadata
+
+
+def test_identical_models_write_no_script(backend: str, db_url: str, tmp_path: Path) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    project.create(_everything(backend))
+    assert project.diff(_everything(backend)) == []
+    assert project.revision(_everything(backend)) is None

@@ -20,7 +20,7 @@ _TOKEN_RE = re.compile(
     r"""
     (?P<space>\s+)
     | (?P<literal>'(?:[^']|'')*')
-    | (?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
+    | (?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[A-Za-z_][^\]'",]*\])
     | (?P<word>[A-Za-z_][A-Za-z0-9_$]*|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)
     | (?P<cast>::)
     | (?P<op><>|!=|<=|>=|\|\||!~~\*|!~~|~~\*|~~|[^\s])
@@ -112,12 +112,39 @@ def _drop_grouping_parentheses(words: list[str]) -> list[str]:
     return [word for word, kept in zip(words, keep, strict=True) if kept]
 
 
+#: PostgreSQL stores ``x IN (1, 2)`` as ``x = ANY (ARRAY[1, 2])``; spelled back as the model
+#: writes it. Pattern (after casts and grouping parentheses are gone) -> replacement.
+ARRAY_COMPARISONS = {("=", "any"): ("in",), ("<>", "all"): ("not", "in")}
+
+
+def _array_comparisons_as_in(words: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        pattern = tuple(words[i : i + 2])
+        if pattern in ARRAY_COMPARISONS and words[i + 2 : i + 5] == ["(", "array", "["]:
+            depth, end = 0, i + 4
+            while end < len(words):
+                depth += {"[": 1, "]": -1}.get(words[end], 0)
+                if depth == 0:
+                    break
+                end += 1
+            if words[end + 1 : end + 2] == [")"]:
+                out += [*ARRAY_COMPARISONS[pattern], "(", *words[i + 5 : end], ")"]
+                i = end + 2
+                continue
+        out.append(words[i])
+        i += 1
+    return out
+
+
 def normalize_sql(sql: str) -> tuple[str, ...]:
     """The comparable form of an index expression or predicate (see module docstring)."""
     words = [_plain(token) for token in tokenize(sql)]
     words = _drop_casts(words)
     words = [OPERATOR_SYNONYMS.get(word, word) for word in words]
-    return tuple(_drop_grouping_parentheses(words))
+    words = _drop_grouping_parentheses(words)
+    return tuple(_array_comparisons_as_in(words))
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.elements import UnaryExpression, conv
 
 from .index_sql import normalize_sql, parse_create_index
 
@@ -58,6 +58,9 @@ SORT_MODIFIERS = {
     operators.nulls_first_op: "nulls_first",
     operators.nulls_last_op: "nulls_last",
 }
+
+#: Sort names in reflected records (SQLAlchemy 1.3 spelled two of them without "_").
+SORTING_NAMES = {"nullsfirst": "nulls_first", "nullslast": "nulls_last"}
 
 #: Where NULLs sort when the DDL does not say, by dialect and direction (PostgreSQL only
 #: lets you choose; elsewhere the aspect does not exist).
@@ -243,6 +246,20 @@ def _mysql_descending(autogen_context: AutogenContext, schema: str | None) -> di
     return _catalog(autogen_context, ("statistics", schema), read)
 
 
+def _alembic_index_records(
+    autogen_context: AutogenContext, schema: str | None, tname: str
+) -> list[Any]:
+    """The index records Alembic compared (its batch reflection, cached: no query here).
+
+    Records that duplicate a unique constraint (PostgreSQL) are left out, as Alembic and
+    SQLAlchemy do: they belong to the constraint.
+    """
+    from alembic.autogenerate.compare.util import _InspectorConv
+
+    records = _InspectorConv(autogen_context.inspector).get_indexes(tname, schema=schema)
+    return [r for r in records if not r.get("duplicates_constraint") and r["name"]]
+
+
 def _shadow_table(conn_table: sa.Table) -> sa.Table:
     """A private copy of the reflected table's columns, to hang rebuilt indexes on."""
     columns = [sa.Column(c.name, c.type) for c in conn_table.c]
@@ -253,33 +270,39 @@ def _sorted(
     element: Any, descending: bool, modifiers: frozenset[str] | set[str] = frozenset()
 ) -> Any:
     if descending or "desc" in modifiers:
-        element = element.desc()
+        element = sa.desc(element)
     elif "asc" in modifiers:
-        element = element.asc()
+        element = sa.asc(element)
     if "nulls_first" in modifiers:
-        element = element.nulls_first()
+        element = sa.nulls_first(element)
     if "nulls_last" in modifiers:
-        element = element.nulls_last()
+        element = sa.nulls_last(element)
     return element
 
 
-def _copy_index(index: sa.Index, shadow: sa.Table, descending: set[str]) -> sa.Index:
-    """``index`` rebuilt on ``shadow``, predicates as SQL text so that they render and run."""
+def _from_record(record: Any, shadow: sa.Table, descending: set[str]) -> sa.Index:
+    """A reflected index record (``Inspector.get_indexes``) as an Index on ``shadow``.
+
+    Predicates become SQL text so that they render and run; ``descending`` adds the DESC
+    columns the record does not carry (MariaDB).
+    """
+    sorting = record.get("column_sorting") or {}
+    expressions = record.get("expressions") or []
     elements = []
-    for element in index.expressions:
-        base, modifiers = _unwrap_sorting(element)
-        if isinstance(base, sa.Column):
-            rebuilt = _sorted(shadow.c[base.name], base.name in descending, modifiers)
-        else:
-            rebuilt = _sorted(base, False, modifiers)
-        elements.append(rebuilt)
+    for position, column in enumerate(record["column_names"]):
+        key = column if column is not None else expressions[position]
+        base = shadow.c[column] if column is not None else sa.text(key)
+        modifiers = {SORTING_NAMES.get(m, m) for m in sorting.get(key, ())}
+        elements.append(_sorted(base, key in descending, modifiers))
     kwargs = {}
-    for key, value in index.dialect_kwargs.items():
-        if key.endswith("_where") and isinstance(value, str):
+    for option, value in (record.get("dialect_options") or {}).items():
+        if option.endswith("_where") and isinstance(value, str):
             value = sa.text(value)
         if value is not None and not (isinstance(value, (list, dict)) and not value):
-            kwargs[key] = value
-    return sa.Index(index.name, *elements, unique=bool(index.unique), _table=shadow, **kwargs)
+            kwargs[option] = value
+    return sa.Index(
+        record["name"], *elements, unique=bool(record["unique"]), _table=shadow, **kwargs
+    )
 
 
 def _from_ddl(name: str, sql: str, shadow: sa.Table) -> sa.Index | None:
@@ -293,7 +316,8 @@ def _from_ddl(name: str, sql: str, shadow: sa.Table) -> sa.Index | None:
         base = column if column is not None else sa.text(element.text)
         elements.append(_sorted(base, element.descending))
     kwargs: dict[str, Any] = {"sqlite_where": sa.text(parsed.where)} if parsed.where else {}
-    return sa.Index(name, *elements, unique=parsed.unique, _table=shadow, **kwargs)
+    # conv(): a database name, never to be run through a naming convention (rendered op.f()).
+    return sa.Index(conv(name), *elements, unique=parsed.unique, _table=shadow, **kwargs)
 
 
 def reflected_indexes(
@@ -306,8 +330,10 @@ def reflected_indexes(
     if dialect in MYSQL_FAMILY:
         descending = _mysql_descending(autogen_context, schema)
     found = {
-        str(ix.name): _copy_index(ix, shadow, descending.get((conn_table.name, ix.name), set()))
-        for ix in conn_table.indexes
+        str(record["name"]): _from_record(
+            record, shadow, descending.get((conn_table.name, record["name"]), set())
+        )
+        for record in _alembic_index_records(autogen_context, schema, conn_table.name)
     }
     if dialect == "sqlite":
         stored = _sqlite_index_ddl(autogen_context, schema).get(conn_table.name, {})
@@ -370,7 +396,9 @@ def compare_indexes(
             for name, index in reflected_indexes(autogen_context, schema, conn_table).items()
             if autogen_context.run_name_filters(name, "index", parents)
         }
-        known_to_alembic = {str(ix.name) for ix in conn_table.indexes}
+        known_to_alembic = {
+            str(r["name"]) for r in _alembic_index_records(autogen_context, schema, tname)
+        }
         known_to_alembic |= {str(c.name) for c in conn_table.constraints if c.name}
     model: dict[str, sa.Index] = {}
     if metadata_table is not None:
