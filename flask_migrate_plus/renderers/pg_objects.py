@@ -120,7 +120,6 @@ def create_type_objects(
     """Insert CREATE EXTENSION / CREATE TYPE ops before the ops whose columns need them."""
     if context.dialect.name != "postgresql":
         return
-    register_renderer()
     for script in directives:
         pairs = zip(script.upgrade_ops_list, script.downgrade_ops_list, strict=True)
         for upgrade, downgrade in pairs:

@@ -12,12 +12,25 @@ from typing import Any
 from alembic.operations.ops import MigrationScript
 from alembic.runtime.migration import MigrationContext
 
+from . import comment_ops, pg_objects
 from .pg_objects import create_type_objects
 from .verify import record_type_owners
 
 log = logging.getLogger("flask_migrate_plus")
 
 EXTRA_IMPORTS_OPTION = "migrate_plus_extra_imports"
+
+
+def install_renderers(
+    context: MigrationContext, revision: Any, directives: list[MigrationScript]
+) -> None:
+    """Register our op renderers before anything is rendered (idempotent, process-wide).
+
+    Done here rather than at import: this package may be imported while
+    ``alembic.autogenerate`` is still loading, and renderers need it.
+    """
+    comment_ops.register_renderers()
+    pg_objects.register_renderer()
 
 
 def is_import_line(line: str) -> bool:
@@ -45,4 +58,4 @@ def add_extra_imports(
         script.imports = set(script.imports or ()) | wanted
 
 
-REWRITERS = [record_type_owners, create_type_objects, add_extra_imports]
+REWRITERS = [install_renderers, record_type_owners, create_type_objects, add_extra_imports]
