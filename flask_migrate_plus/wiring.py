@@ -154,6 +154,9 @@ def alembic_configure_args(
     args.setdefault("autogenerate_plugins", autogenerate_plugins(disabled_plugins))
     args["render_item"] = chain_render_item(args.get("render_item"), our_render_item())
     args["process_revision_directives"] = chain_process_revision_directives(
+        # Before the user's hook too: an ``imports.add()`` there would otherwise write into
+        # Alembic's one default set, shared by every later script of the process.
+        fresh_imports,
         args.get("process_revision_directives"),
         *our_process_revision_directives(),
         drop_empty_autogenerate,
