@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 
+from .pg_sequence_options import pg_implied_options, resolve_pg_sequence_options
 from .schema_ops import AlterIdentityOp, IdentityState, hoist_raw_sql_ops
 
 if TYPE_CHECKING:
@@ -33,46 +34,22 @@ log = logging.getLogger("alembic.autogenerate.compare")
 #: Dialects where ``Identity()`` compiles to AUTOINCREMENT / AUTO_INCREMENT, not a default.
 AUTOINCREMENT_DIALECTS = ("sqlite", "mysql", "mariadb")
 
-#: Largest value of each PostgreSQL integer type: an identity's default MAXVALUE.
-PG_INTEGER_MAX = {"SMALLINT": 2**15 - 1, "INTEGER": 2**31 - 1, "BIGINT": 2**63 - 1}
-
 
 def pg_identity_state(identity: Any, type_name: str) -> IdentityState | None:
     """What PostgreSQL stores for ``identity`` on a column of ``type_name`` (None: no identity).
 
-    Unset options get the server's own defaults, which depend on the sign of INCREMENT and on
-    the column type; so ``Identity()`` and a reflected ``Identity(start=1, ..., maxvalue=
-    2147483647)`` resolve to the same state, and ``Identity(start=100)`` -> ``Identity()`` is a
-    real change (Alembic reads it as "back to default, ignore").
+    So ``Identity()`` and a reflected ``Identity(start=1, ..., maxvalue=2147483647)`` are the
+    same state, and ``Identity(start=100)`` -> ``Identity()`` is a real change (Alembic reads it
+    as "back to default, ignore").
     """
     if not isinstance(identity, sa.Identity):
         return None
-    bound = PG_INTEGER_MAX.get(type_name, PG_INTEGER_MAX["INTEGER"])
-    defaults = _pg_defaults(bound, increment=1)
-    increment = identity.increment if identity.increment is not None else 1
-    resolved = _pg_defaults(bound, increment)
-    if identity.minvalue is not None and not identity.nominvalue:
-        resolved["minvalue"] = identity.minvalue
-    if identity.maxvalue is not None and not identity.nomaxvalue:
-        resolved["maxvalue"] = identity.maxvalue
-    ascending = increment > 0
-    resolved["start"] = resolved["minvalue"] if ascending else resolved["maxvalue"]
-    if identity.start is not None:
-        resolved["start"] = identity.start
-    if identity.cache is not None:
-        resolved["cache"] = identity.cache
-    resolved["cycle"] = bool(identity.cycle)
-    return IdentityState(always=bool(identity.always), options=resolved, defaults=defaults)
-
-
-def _pg_defaults(bound: int, increment: int) -> dict[str, Any]:
-    """PostgreSQL's values for options left out (CREATE SEQUENCE's documented defaults)."""
-    if increment > 0:
-        minvalue, maxvalue, start = 1, bound, 1
-    else:
-        minvalue, maxvalue, start = -bound - 1, -1, -1
-    return {"start": start, "increment": increment, "minvalue": minvalue,
-            "maxvalue": maxvalue, "cache": 1, "cycle": False}
+    options = resolve_pg_sequence_options(identity, type_name)
+    return IdentityState(
+        always=bool(identity.always),
+        options=options,
+        defaults=pg_implied_options(type_name, options["increment"]),
+    )
 
 
 def _pg_type_name(column: sa.Column[Any], autogen_context: AutogenContext) -> str:

@@ -1,9 +1,200 @@
-"""Comparator plugin `flask_migrate_plus.sequences` (work in progress)."""
+"""Comparator plugin ``flask_migrate_plus.sequences``: standalone sequences on PostgreSQL.
+
+Alembic ignores ``sa.Sequence`` objects entirely (research/alembic-gaps.md (c)). Here the
+model's sequences (``Sequence("s", metadata=...)`` and sequences on columns) are compared
+with the database's, read in one catalog query per run:
+
+- a model sequence the database lacks is created (before any table that may use it);
+- a database sequence the model lacks is dropped (after the tables), unless a column owns it:
+  SERIAL and identity columns own theirs, and those belong to the column, not to us;
+- a sequence on both sides whose resolved options differ is altered (``ALTER SEQUENCE``).
+
+Filters: ``include_name(name, "sequence", {"schema_name": ...})`` and
+``include_object(sequence, name, "sequence", reflected, compare_to)``.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
 from alembic.runtime.plugins import Plugin
+from alembic.util import DispatchPriority, PriorityDispatchResult
+
+from .pg_sequence_options import pg_implied_options, resolve_pg_sequence_options
+from .schema_ops import AlterSequenceOp, CreateSequenceOp, DropSequenceOp, SequenceState
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.operations.ops import UpgradeOps
+    from alembic.runtime.environment import NameFilterType
+
+log = logging.getLogger("alembic.autogenerate.compare")
+
+FILTER_TYPE = "sequence"
+
+#: Every sequence in the given schemas, with "owned": a column (SERIAL / identity) owns it.
+PG_SEQUENCES_SQL = sa.text("""
+SELECT n.nspname AS schema_name, c.relname AS name,
+       upper(format_type(s.seqtypid, NULL)) AS data_type,
+       s.seqstart AS start, s.seqincrement AS increment, s.seqmin AS minvalue,
+       s.seqmax AS maxvalue, s.seqcache AS cache, s.seqcycle AS cycle,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+               WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
+                 AND d.refclassid = 'pg_catalog.pg_class'::regclass
+                 AND d.deptype IN ('a', 'i')) AS owned
+FROM pg_catalog.pg_sequence s
+JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY(:schemas)
+""")
+
+SequenceKey = tuple[str | None, str]
+
+
+def sequence_state(sequence: sa.Sequence, schema: str | None, type_name: str) -> SequenceState:
+    """A sequence as PostgreSQL stores it; ``defaults`` are what it would store for no options."""
+    options = {"data_type": type_name, **resolve_pg_sequence_options(sequence, type_name)}
+    defaults = {"data_type": "BIGINT", **pg_implied_options(type_name, options["increment"])}
+    return SequenceState(sequence.name, schema, options, defaults)
+
+
+def model_sequences(
+    autogen_context: AutogenContext, schemas: set[str | None]
+) -> dict[SequenceKey, sa.Sequence]:
+    """The model's sequences in ``schemas`` (None = default schema) that the server would create.
+
+    ``optional=True`` sequences are skipped where the dialect marks sequences optional
+    (PostgreSQL), because ``create_all`` does not create them there either.
+    """
+    dialect = autogen_context.dialect
+    assert dialect is not None
+    found: dict[SequenceKey, sa.Sequence] = {}
+    for sequence in _all_model_sequences(autogen_context):
+        if sequence.optional and dialect.sequences_optional:
+            continue
+        schema = None if sequence.schema == dialect.default_schema_name else sequence.schema
+        if schema in schemas:
+            found.setdefault((schema, sequence.name), sequence)
+    return found
+
+
+def _all_model_sequences(autogen_context: AutogenContext) -> Iterator[sa.Sequence]:
+    metadatas = autogen_context.metadata
+    if metadatas is None:
+        return
+    for metadata in [metadatas] if isinstance(metadatas, sa.MetaData) else metadatas:
+        yield from metadata._sequences.values()  # the registry Sequence(metadata=) fills
+        for table in metadata.tables.values():
+            for column in table.columns:
+                if isinstance(column.default, sa.Sequence):
+                    yield column.default
+
+
+def database_sequences(
+    autogen_context: AutogenContext, schemas: set[str | None]
+) -> dict[SequenceKey, tuple[SequenceState, bool]]:
+    """Every sequence in ``schemas``: (its state, whether a column owns it). One query."""
+    connection = autogen_context.connection
+    assert connection is not None and autogen_context.dialect is not None
+    default_schema = autogen_context.dialect.default_schema_name
+    names = [schema or default_schema for schema in schemas]
+    found: dict[SequenceKey, tuple[SequenceState, bool]] = {}
+    for row in connection.execute(PG_SEQUENCES_SQL, {"schemas": names}).mappings():
+        schema = None if row["schema_name"] == default_schema else row["schema_name"]
+        reflected = sa.Sequence(
+            row["name"], start=row["start"], increment=row["increment"],
+            minvalue=row["minvalue"], maxvalue=row["maxvalue"], cache=row["cache"],
+            cycle=row["cycle"], schema=schema,
+        )
+        found[(schema, row["name"])] = (
+            sequence_state(reflected, schema, row["data_type"]), row["owned"]
+        )
+    return found
+
+
+def compare_sequences(
+    autogen_context: AutogenContext, upgrade_ops: UpgradeOps, schemas: set[str | None]
+) -> PriorityDispatchResult:
+    """Creates go first (tables may use them), drops and alters last (after the tables)."""
+    model = model_sequences(autogen_context, schemas)
+    database = database_sequences(autogen_context, schemas)
+    creates: list[Any] = []
+    for key in sorted(model.keys() - database.keys(), key=_sort_key):
+        state = _model_state(autogen_context, model[key], key[0])
+        if _included(autogen_context, model[key], state, reflected=False, compare_to=None):
+            creates.append(CreateSequenceOp(state))
+            log.info("Detected added sequence %r", _qualified(key))
+    later: list[Any] = []
+    for key in sorted(database.keys(), key=_sort_key):
+        conn_state, owned = database[key]
+        if owned:
+            continue
+        conn_sequence = sa.Sequence(key[1], schema=key[0])
+        if key not in model:
+            if _included(autogen_context, conn_sequence, conn_state, True, None):
+                later.append(DropSequenceOp(conn_state))
+                log.info("Detected removed sequence %r", _qualified(key))
+            continue
+        state = _model_state(autogen_context, model[key], key[0])
+        if state.options != conn_state.options and _included(
+            autogen_context, model[key], state, False, conn_sequence
+        ):
+            later.append(AlterSequenceOp(conn_state, state))
+            log.info("Detected changed options of sequence %r: %s", _qualified(key),
+                     _changes(conn_state, state))
+    upgrade_ops.ops[:0] = creates
+    upgrade_ops.ops.extend(later)
+    return PriorityDispatchResult.CONTINUE
+
+
+def _model_state(
+    autogen_context: AutogenContext, sequence: sa.Sequence, schema: str | None
+) -> SequenceState:
+    data_type = sequence.data_type
+    type_name = str(data_type.compile(dialect=autogen_context.dialect)) if data_type else "BIGINT"
+    return sequence_state(sequence, schema, type_name.upper())
+
+
+def _included(
+    autogen_context: AutogenContext,
+    sequence: sa.Sequence,
+    state: SequenceState,
+    reflected: bool,
+    compare_to: sa.Sequence | None,
+) -> bool:
+    type_: NameFilterType = FILTER_TYPE  # type: ignore[assignment]
+    if reflected and not autogen_context.run_name_filters(
+        state.name, type_, {"schema_name": state.schema}
+    ):
+        return False
+    return autogen_context.run_object_filters(sequence, state.name, type_, reflected, compare_to)
+
+
+def _sort_key(key: SequenceKey) -> tuple[str, str]:
+    return (key[0] or "", key[1])
+
+
+def _qualified(key: SequenceKey) -> str:
+    return f"{key[0]}.{key[1]}" if key[0] else key[1]
+
+
+def _changes(before: SequenceState, after: SequenceState) -> str:
+    return ", ".join(
+        f"{name} {before.options.get(name)} -> {value}"
+        for name, value in after.options.items()
+        if before.options.get(name) != value
+    )
 
 
 def setup(plugin: Plugin) -> None:
-    """Register this module's comparators with Alembic (none yet)."""
+    """Register after Alembic's table comparison, so creates and drops wrap the table ops."""
+    from ..renderers import schema_ops
+
+    schema_ops.register()
+    plugin.add_autogenerate_comparator(
+        compare_sequences, "schema", "sequences",
+        qualifier="postgresql", priority=DispatchPriority.LAST,
+    )
