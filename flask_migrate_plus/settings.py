@@ -26,6 +26,7 @@ COMPARATORS = (
     "computed",
     "primary_keys",
     "scripts",
+    "schemas",
 )
 
 #: Tables that belong to database extensions, never to the application: PostGIS's own

@@ -20,6 +20,8 @@ from typing import Any
 from alembic.operations.ops import MigrationScript
 from alembic.runtime.migration import MigrationContext
 
+from .filters import ignore_tables_name_filter, ignore_tables_object_filter
+
 # "No changes in schema detected." goes where Flask-Migrate's env.py sends it, so it prints
 # under any alembic.ini, including one written by Flask-Migrate.
 log = logging.getLogger("alembic.env")
@@ -161,6 +163,9 @@ def alembic_configure_args(
         *our_process_revision_directives(),
         drop_empty_autogenerate,
     )
+    ignored = (options or {}).get("ignore_tables") or ()
+    args["include_name"] = ignore_tables_name_filter(ignored, args.get("include_name"))
+    args["include_object"] = ignore_tables_object_filter(ignored, args.get("include_object"))
     for key, value in (options or {}).items():
         args[f"migrate_plus_{key}"] = value
     return args
