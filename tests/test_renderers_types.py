@@ -105,13 +105,14 @@ def _imports(text: str) -> list[str]:
 
 
 @pytest.fixture
-def render_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+def render_warnings(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """Warnings of the "flask_migrate_plus" logger (read ``.messages`` in the test)."""
     caplog.set_level(logging.WARNING, logger="flask_migrate_plus")
-    return caplog.records
+    return caplog
 
 
 def test_every_type_runs_both_ways(
-    backend: str, db_url: str, tmp_path: Path, render_warnings: list[logging.LogRecord]
+    backend: str, db_url: str, tmp_path: Path, render_warnings: pytest.LogCaptureFixture
 ) -> None:
     project = AlembicProject(tmp_path, db_url)
     project.stamp_base()
@@ -175,7 +176,7 @@ def test_every_type_runs_both_ways(
     assert project.diff(sa.MetaData()) == []
     project.upgrade()
     assert project.diff(models) == []
-    assert [r.getMessage() for r in render_warnings] == []
+    assert render_warnings.messages == []
 
 
 @pytest.fixture
@@ -190,7 +191,7 @@ def composite_registry() -> Iterator[None]:
 @pytest.mark.backends("postgresql")
 @pytest.mark.usefixtures("composite_registry")
 def test_composite_type_is_created_before_and_dropped_after_its_tables(
-    db_url: str, tmp_path: Path, render_warnings: list[logging.LogRecord]
+    db_url: str, tmp_path: Path, render_warnings: pytest.LogCaptureFixture
 ) -> None:
     # The identity plugin compiles every reflected column type and fails on the composite
     # column, which reflects as NullType (reported); it has nothing to say about this case.
@@ -229,7 +230,7 @@ def test_composite_type_is_created_before_and_dropped_after_its_tables(
     assert rev is not None and "CREATE TYPE" not in rev.text and "DROP TYPE" not in rev.text
     project.upgrade()
     project.downgrade()
-    assert [r.getMessage() for r in render_warnings] == []
+    assert render_warnings.messages == []
 
 
 @pytest.mark.backends("sqlite", "postgresql", "mariadb")
@@ -251,7 +252,7 @@ def test_models_created_by_themselves_give_no_script(
 
 
 def test_type_rendering_option_overrides_the_table(
-    backend: str, db_url: str, tmp_path: Path, render_warnings: list[logging.LogRecord]
+    backend: str, db_url: str, tmp_path: Path, render_warnings: pytest.LogCaptureFixture
 ) -> None:
     def models() -> sa.MetaData:
         metadata = sa.MetaData()
@@ -280,4 +281,25 @@ def test_type_rendering_option_overrides_the_table(
     project.upgrade()
     assert project.diff(models()) == []
     project.downgrade()
-    assert [r.getMessage() for r in render_warnings] == []
+    assert render_warnings.messages == []
+
+
+def test_a_render_that_builds_other_ddl_is_reported(
+    backend: str, db_url: str, tmp_path: Path, render_warnings: pytest.LogCaptureFixture
+) -> None:
+    metadata = sa.MetaData()
+    sa.Table("shape", metadata, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("label", coltypes.PaddedText(20)),
+             sa.Column("point", coltypes.GridPoint(4326)))
+    project = AlembicProject(tmp_path, db_url)
+    project.stamp_base()
+    rev = project.revision(metadata)
+    assert rev is not None
+    assert "import render_app.coltypes" in _imports(rev.text)
+    messages = render_warnings.messages
+    label = [m for m in messages if "shape.label" in m]
+    point = [m for m in messages if "shape.point" in m]
+    assert len(label) == 1 and "VARCHAR(8)" in label[0] and "VARCHAR(20)" in label[0]
+    assert len(point) == 1 and "sa.types.NullType() gives <does not compile" in point[0]
+    assert "sa.Column('point', sa.types.NullType()  # write the type of " in rev.text
+    assert sum("No faithful rendering" in m for m in messages) == 2

@@ -17,6 +17,7 @@ own ``render_item`` (theirs decides first). Server defaults are written by ``lit
 
 from __future__ import annotations
 
+import ast
 import logging
 import re
 from typing import Any, Literal
@@ -81,14 +82,24 @@ def _as_storage_type(type_: Any, autogen_context: Any, comment: bool) -> str | N
 
 
 def _as_module_repr(type_: Any, autogen_context: Any) -> str:
-    """Last resort, Alembic's own form plus the import it forgets; logged for a human."""
+    """Last resort, Alembic's own form plus the import it forgets; logged for a human.
+
+    A repr that is not even a Python expression is not pasted (the script would not
+    compile, and ``alembic revision`` imports it): ``NullType`` stands in, which fails
+    loudly when the migration compiles its DDL, with a comment saying what to write.
+    """
     module = type(type_).__module__
+    text = f"{module}.{type_!r}"
     log.warning(
-        "No faithful rendering for %s; written as its repr, check the migration script",
-        _qualified_name(type_),
+        "No faithful rendering for %s; check the migration script", _qualified_name(type_)
     )
+    try:
+        ast.parse(text, mode="eval")
+    except SyntaxError:
+        prefix = autogen_context.opts.get("sqlalchemy_module_prefix") or ""
+        return f"{prefix}types.NullType()  # write the type of {_qualified_name(type_)} here\n"
     autogen_context.imports.add(f"import {module}")
-    return f"{module}.{type_!r}"
+    return text
 
 
 def type_text(type_: Any, autogen_context: Any, comment: bool = True) -> str:
