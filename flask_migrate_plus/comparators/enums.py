@@ -25,8 +25,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from alembic.operations.ops import CreateTableOp, DropTableOp
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
+from sqlalchemy.dialects import postgresql
 
 from .enum_values import EnumColumn, SyncEnumValuesOp
 
@@ -206,21 +208,63 @@ def _enum_column(row: Any, default_schema: str | None) -> EnumColumn:
     )
 
 
+def _existing_type(column: Any, dialect: Any, default_schema: str | None, existing: Any) -> Any:
+    """A copy of ``column`` whose enum type will not be created again, if its type exists."""
+    if not isinstance(column, sa.Column):
+        return column
+    enum, is_array = native_enum(column.type, dialect)
+    if enum is None or (_schema_key(enum.schema, default_schema), enum.name) not in existing:
+        return column
+    type_: Any = postgresql.ENUM(
+        *enum.enums, name=enum.name, schema=enum.schema, create_type=False
+    )
+    if is_array:
+        type_ = postgresql.ARRAY(type_, dimensions=getattr(column.type, "dimensions", None))
+    copy = column._copy()
+    copy.type = type_
+    return copy
+
+
+def _reuse_existing_types(
+    upgrade_ops: Any, dialect: Any, default_schema: str | None, existing: Any
+) -> None:
+    """Keep Alembic's ``create_table`` (and the one a ``drop_table`` reverses into) from
+    issuing ``CREATE TYPE`` for an enum type the database already has: it does so without
+    checking, which fails."""
+    for op in upgrade_ops.ops:
+        create = op if isinstance(op, CreateTableOp) else getattr(op, "_reverse", None)
+        if isinstance(op, (CreateTableOp, DropTableOp)) and create is not None:
+            create.columns = [
+                _existing_type(item, dialect, default_schema, existing) for item in create.columns
+            ]
+
+
+def _has_enum_column(upgrade_ops: Any, dialect: Any) -> bool:
+    for op in upgrade_ops.ops:
+        create = getattr(op, "_reverse", None)
+        if isinstance(op, DropTableOp) and create is not None:
+            if any(native_enum(getattr(c, "type", None), dialect)[0] for c in create.columns):
+                return True
+    return False
+
+
 def compare_postgresql_enums(
     autogen_context: Any, upgrade_ops: Any, schemas: set[str | None]
 ) -> PriorityDispatchResult:
     """Emit one :class:`SyncEnumValuesOp` per enum type whose values the models changed."""
-    default_schema = autogen_context.dialect.default_schema_name
+    dialect = autogen_context.dialect
+    default_schema = dialect.default_schema_name
     declared = _declared_enums(autogen_context, schemas, default_schema)
-    if not declared:  # no native enum in the models: no query at all
-        return PriorityDispatchResult.CONTINUE
+    if not declared and not _has_enum_column(upgrade_ops, dialect):
+        return PriorityDispatchResult.CONTINUE  # no native enum involved: no query at all
     existing, users = _read_catalog(autogen_context.connection, default_schema)
+    _reuse_existing_types(upgrade_ops, dialect, default_schema, existing)
     allow_rename = bool(autogen_context.opts.get(RENAME_OPTION, True))
     found = []
     for key in sorted(declared, key=lambda k: (k[0] or "", k[1])):
         old, new = existing.get(key), declared[key]
         if old is None or tuple(old) == new:
-            continue  # a type the database lacks is created with its first table or column
+            continue  # a type the database lacks is created with its first table
         rows = users.get(key, [])
         op = SyncEnumValuesOp(
             key[0],
@@ -238,12 +282,15 @@ def compare_postgresql_enums(
         name = _qualified(key[0], key[1])
         if blockers:
             log.warning(
-                "Enum %r changed values %r -> %r, but the migration could not convert %s; skipped",
+                "Enum %r changed values %r -> %r, but the migration could not convert %s; "
+                "skipped",
                 *(name, tuple(old), new, ", ".join(blockers)),
             )
             continue
         found.append(op)
         log.info("Detected changed values of enum %r: %r -> %r", name, tuple(old), new)
+    # Before every table op, so new and altered columns see the new values; on downgrade
+    # the reversed list puts the restore after them.
     upgrade_ops.ops[0:0] = found
     return PriorityDispatchResult.CONTINUE
 
@@ -287,8 +334,13 @@ def setup(plugin: Plugin) -> None:
     from ..renderers.enums import render_sync_enum_values
 
     renderers.dispatch_for(SyncEnumValuesOp, replace=True)(render_sync_enum_values)
+    # LAST: after Alembic's "tables" comparator, whose create_table ops it adjusts.
     plugin.add_autogenerate_comparator(
-        compare_postgresql_enums, "schema", "enums", qualifier="postgresql"
+        compare_postgresql_enums,
+        "schema",
+        "enums",
+        qualifier="postgresql",
+        priority=DispatchPriority.LAST,
     )
     for qualifier in ("mysql", "mariadb"):
         plugin.add_autogenerate_comparator(
