@@ -120,3 +120,14 @@ def test_include_object_can_exclude_keys(tmp_path: Path, db_url: str) -> None:
     project = AlembicProject(tmp_path, db_url, options={"include_object": include_object})
     project.create(_table(("id",)))
     assert project.diff(_table(("id", "k"))) == []
+
+
+def test_key_loses_a_column_that_is_dropped(tmp_path: Path, backend: str, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_table(("id", "k")), _table(("id",), with_k=False))
+    upgrade, downgrade = _blocks(rev.text)
+    # Upgrade: the key changes before its column goes; downgrade: the column is back first.
+    old_key = "PRIMARY KEY (id, k)" if backend == "mariadb" else "['id', 'k']"
+    new_key = "PRIMARY KEY (id)" if backend == "mariadb" else "['id']"
+    assert upgrade.rindex(new_key) < upgrade.index("drop_column('k')")
+    assert downgrade.index("add_column(sa.Column('k'") < downgrade.rindex(old_key)

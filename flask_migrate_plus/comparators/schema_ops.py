@@ -158,19 +158,26 @@ def renders_as_raw_sql(op: MigrateOperation, dialect_name: str) -> bool:
 
 
 def hoist_raw_sql_ops(upgrade_ops: UpgradeOps, dialect_name: str) -> None:
-    """Move raw-SQL ops out of each table's ``ModifyTableOps``, to just after it.
+    """Split each table's ``ModifyTableOps`` around its raw-SQL ops.
 
-    Upgrade then runs them after the table's other changes (an added column, a dropped
-    default), and the downgrade, being the reverse list, runs their reverse before undoing
-    those changes.
+    ``[batch(add k, alter c), raw, batch(drop j)]`` instead of one block: the upgrade runs
+    the statement after the changes listed before it (an added column, a dropped default)
+    and before those after it (a dropped column); the downgrade, being the reverse list,
+    mirrors that exactly.
     """
     result: list[MigrateOperation] = []
     for op in upgrade_ops.ops:
-        result.append(op)
-        if isinstance(op, ModifyTableOps):
-            raw = [sub for sub in op.ops if renders_as_raw_sql(sub, dialect_name)]
-            op.ops = [sub for sub in op.ops if not renders_as_raw_sql(sub, dialect_name)]
-            result.extend(raw)
+        if not isinstance(op, ModifyTableOps):
+            result.append(op)
+            continue
+        segment = ModifyTableOps(op.table_name, [], schema=op.schema)
+        for sub in op.ops:
+            if renders_as_raw_sql(sub, dialect_name):
+                result.extend([segment, sub])
+                segment = ModifyTableOps(op.table_name, [], schema=op.schema)
+            else:
+                segment.ops.append(sub)
+        result.append(segment)
     upgrade_ops.ops = [
         op for op in result if not (isinstance(op, ModifyTableOps) and op.is_empty())
     ]
