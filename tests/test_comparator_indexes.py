@@ -7,7 +7,6 @@ ops and the rendered text, upgrade, autogenerate again (empty), downgrade, autog
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +14,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql as pg
-
 from backends import fresh_database, selected_backends
 from harness import AlembicProject
+from sqlalchemy.dialects import postgresql as pg
 
 Build = Callable[[sa.Table], Any]
 
@@ -179,12 +177,27 @@ def _partial_cases() -> list[Case]:
     cases = []
     for backend in ("sqlite", "postgresql"):
         cases += [
-            Case(f"where-gt5-to-gt10-{backend}", (backend,), gt5(backend), gt10(backend),
-                 [f"{WHERE[backend]}=sa.text('a > 10')"]),
-            Case(f"plain-to-partial-{backend}", (backend,), plain(backend), active(backend),
-                 [f"{WHERE[backend]}=sa.text(\"status = 'active'\")"]),
-            Case(f"partial-to-plain-{backend}", (backend,), active(backend), plain(backend),
-                 [WHERE[backend]]),
+            Case(
+                f"where-gt5-to-gt10-{backend}",
+                (backend,),
+                gt5(backend),
+                gt10(backend),
+                [f"{WHERE[backend]}=sa.text('a > 10')"],
+            ),
+            Case(
+                f"plain-to-partial-{backend}",
+                (backend,),
+                plain(backend),
+                active(backend),
+                [f"{WHERE[backend]}=sa.text(\"status = 'active'\")"],
+            ),
+            Case(
+                f"partial-to-plain-{backend}",
+                (backend,),
+                active(backend),
+                plain(backend),
+                [WHERE[backend]],
+            ),
         ]
     return cases
 
@@ -255,3 +268,143 @@ def test_identical_models_write_no_script(backend: str, db_url: str, tmp_path: P
     project.create(_everything(backend))
     assert project.diff(_everything(backend)) == []
     assert project.revision(_everything(backend)) is None
+
+
+# -- whole tables: expression indexes come and go with them --------------------------------
+
+
+def _expression_table(metadata: sa.MetaData) -> None:
+    t = sa.Table(
+        "t", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("b", sa.Text)
+    )
+    sa.Index("ix_t_lower_b", sa.func.lower(t.c.b).desc(), unique=True)
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+def test_created_table_gets_its_expression_index(db_url: str, tmp_path: Path) -> None:
+    after = sa.MetaData()
+    _expression_table(after)
+    rev = AlembicProject(tmp_path, db_url).round_trip(sa.MetaData(), after)
+    assert "op.create_table('t'" in rev.text
+    assert "[sa.literal_column('lower(b) DESC')], unique=True)" in rev.text
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+def test_dropped_table_downgrade_recreates_its_expression_index(
+    db_url: str, tmp_path: Path
+) -> None:
+    before = sa.MetaData()
+    _expression_table(before)
+    rev = AlembicProject(tmp_path, db_url).round_trip(before, sa.MetaData())
+    assert "op.drop_table('t')" in rev.text
+    downgrade = rev.text.split("def downgrade")[1]
+    assert "create_index(" in downgrade and "lower(b" in downgrade and "DESC" in downgrade
+
+
+# -- MariaDB: the index the server made for a foreign key ----------------------------------
+
+
+def _parent_child(fk_name: str | None, with_fk: bool, declared_index: bool = False) -> sa.MetaData:
+    metadata = sa.MetaData()
+    parent = sa.Table("parent", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    fk = [sa.ForeignKey(parent.c.id, name=fk_name)] if with_fk else []
+    child = sa.Table(
+        "child",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("pid", sa.Integer, *fk),
+    )
+    if declared_index:
+        sa.Index(fk_name or "pid", child.c.pid)
+    return metadata
+
+
+@pytest.mark.backends("mariadb")
+@pytest.mark.parametrize("fk_name", ["fk_child_pid", None])
+def test_dropping_fk_drops_the_index_mariadb_made_for_it(
+    fk_name: str | None, db_url: str, tmp_path: Path
+) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_parent_child(fk_name, True), _parent_child(fk_name, False))
+    upgrade, downgrade = rev.text.split("def downgrade")
+    index_name = fk_name or "pid"
+    assert "drop_constraint(" in upgrade
+    assert f"drop_index(batch_op.f('{index_name}'))" in upgrade
+    assert upgrade.index("drop_constraint(") < upgrade.index("drop_index(")
+    assert downgrade.index("create_index(") < downgrade.index("create_foreign_key(")
+
+
+@pytest.mark.backends("mariadb")
+def test_dropping_fk_keeps_an_index_the_model_declares(db_url: str, tmp_path: Path) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    after = _parent_child("fk_child_pid", False, declared_index=True)
+    rev = project.round_trip(_parent_child("fk_child_pid", True), after)
+    assert "drop_constraint(" in rev.text
+    assert "drop_index(" not in rev.text
+
+
+# -- the user's filters -------------------------------------------------------------------
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+@pytest.mark.parametrize("hook", ["include_object", "include_name"])
+def test_filtered_index_is_left_alone(hook: str, db_url: str, tmp_path: Path) -> None:
+    """include_object hides the index from both sides; include_name hides the database's
+    copy only, so (as with Alembic's own indexes) the model's index looks added, never
+    changed or dropped."""
+
+    def include_object(obj: Any, name: Any, type_: str, reflected: bool, other: Any) -> bool:
+        return not (type_ == "index" and name == "ix_t_fn_b")
+
+    def include_name(name: Any, type_: str, parents: Any) -> bool:
+        return not (type_ == "index" and name == "ix_t_fn_b")
+
+    hooks = {"include_object": include_object, "include_name": include_name}
+    before = _metadata(lambda t: sa.Index("ix_t_fn_b", sa.func.lower(t.c.b), t.c.a))
+    after = _metadata(lambda t: sa.Index("ix_t_fn_b", sa.func.upper(t.c.b), t.c.a))
+    project = AlembicProject(tmp_path, db_url, options={hook: hooks[hook]})
+    project.create(before)
+    expected = [] if hook == "include_object" else ["add_index"]
+    assert [d[0] for d in project.diff(after)] == expected
+    unfiltered = AlembicProject(tmp_path / "unfiltered", db_url)
+    assert [d[0] for d in unfiltered.diff(after)] == ["remove_index", "add_index"]
+
+
+# -- catalog reads: a fixed number per run, whatever the number of tables -----------------
+
+#: Queries this plugin adds to an autogenerate run: SQLite reads ``sqlite_master`` once,
+#: MariaDB reads ``information_schema.STATISTICS`` once, PostgreSQL reuses Alembic's.
+EXTRA_QUERIES = {"sqlite": 1, "postgresql": 0, "mariadb": 1}
+
+
+def _many_tables(count: int) -> sa.MetaData:
+    metadata = sa.MetaData()
+    for number in range(count):
+        t = _table(metadata, f"t{number}")
+        sa.Index(f"ix_t{number}_a", t.c.a.desc(), t.c.b)
+        sa.Index(f"ix_t{number}_c", t.c.c, unique=True)
+    return metadata
+
+
+def _statements(project: AlembicProject, metadata: sa.MetaData) -> int:
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(project.engine, "before_cursor_execute", count)
+    try:
+        assert project.diff(metadata) == []
+    finally:
+        sa.event.remove(project.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_catalog_reads_do_not_grow_with_tables(backend: str, db_url: str, tmp_path: Path) -> None:
+    project = AlembicProject(tmp_path / "on", db_url)
+    without = AlembicProject(tmp_path / "off", db_url, disabled_plugins=("indexes",))
+    for count in (2, 8):
+        metadata = _many_tables(count)
+        project.create(metadata)
+        added = _statements(project, metadata) - _statements(without, metadata)
+        assert added == EXTRA_QUERIES[backend], (count, added)
