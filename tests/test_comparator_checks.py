@@ -191,7 +191,8 @@ def test_no_catalog_query_of_our_own(tmp_path: Path, db_url: str) -> None:
         sa.Table(f"t{number}", metadata, sa.Column("id", sa.Integer, primary_key=True),
                  sa.Column("a", sa.Integer), sa.Column("c", sa.Integer,
                                                        sa.Computed("a * 2", persisted=True)),
-                 sa.CheckConstraint("a > 0"), sa.CheckConstraint("a < 9", name=f"ck_{number}"))
+                 sa.CheckConstraint("a > 0", name=f"ck_pos_{number}"),
+                 sa.CheckConstraint("a < 9", name=f"ck_{number}"))
     with_plugins = AlembicProject(tmp_path / "on", db_url)
     without = AlembicProject(tmp_path / "off", db_url, disabled_plugins=("checks", "computed"))
     with_plugins.create(metadata)
@@ -200,3 +201,45 @@ def test_no_catalog_query_of_our_own(tmp_path: Path, db_url: str) -> None:
         table.to_metadata(changed).append_constraint(sa.CheckConstraint("a <> 5"))
     assert _statements(with_plugins, changed) == _statements(without, changed)
     assert len([d for d in with_plugins.diff(changed) if d[0] == "add_constraint"]) == 12
+
+
+@pytest.mark.backends("sqlite")
+def test_sqlite_drop_unnamed_check(tmp_path: Path, db_url: str) -> None:
+    # SQLite stores no name: the check is named first, then dropped by that name.
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_metadata(sa.CheckConstraint("a > 0")), _metadata())
+    upgrade, downgrade = rev.text.split("def downgrade")
+    name = re.search(r"create_check_constraint\(batch_op\.f\('(ck_item_[0-9a-f]{8})'\), "
+                     r"'a > 0'\)", upgrade)
+    assert name, upgrade
+    assert f"drop_constraint(batch_op.f('{name.group(1)}'), type_='check')" in upgrade
+    assert f"create_check_constraint(batch_op.f('{name.group(1)}'), 'a > 0')" in downgrade
+
+
+@pytest.mark.backends("sqlite")
+def test_sqlite_unnamed_checks_survive_the_recreate(tmp_path: Path, db_url: str) -> None:
+    # Adding one CHECK recreates the table; the unnamed ones the model keeps (a type's
+    # CHECK included) are restated under a name instead of being lost.
+    before = _metadata(sa.CheckConstraint("a > 0"), flag=sa.Boolean(create_constraint=True))
+    after = _metadata(sa.CheckConstraint("a > 0"), sa.CheckConstraint("b > 0", name="ck_b"),
+                      flag=sa.Boolean(create_constraint=True))
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(before, after)
+    upgrade, downgrade = rev.text.split("def downgrade")
+    assert re.search(r"create_check_constraint\(batch_op\.f\('ck_item_[0-9a-f]{8}'\), "
+                     r"'a > 0'\)", upgrade)
+    assert re.search(r"create_check_constraint\(batch_op\.f\('ck_item_[0-9a-f]{8}'\), "
+                     r"'flag IN \(0, 1\)'\)", upgrade)
+    assert "drop_constraint('ck_b', type_='check')" in downgrade
+    assert downgrade.count("stays") == 2
+    with project.engine.connect() as conn:
+        texts = sorted(ck["sqltext"] for ck in sa.inspect(conn).get_check_constraints("item"))
+    assert texts == ["a > 0", "flag IN (0, 1)"]
+
+
+@pytest.mark.backends("sqlite")
+def test_sqlite_changed_unnamed_check(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_metadata(sa.CheckConstraint("a > 0")),
+                             _metadata(sa.CheckConstraint("a > 10")))
+    assert "'a > 10')" in rev.text.split("def downgrade")[0]

@@ -41,6 +41,10 @@ _SERVER_ADDED = {
     "mysql": re.compile(r"^json_valid \( [^ ]+ \)$"),
 }
 
+#: Dialects whose batch recreate (Alembic's) leaves out reflected CHECKs that have no name:
+#: SQLite stores none for an unnamed CHECK. Such CHECKs are restated under a name.
+_UNNAMED_LOST_ON_RECREATE = {"sqlite"}
+
 #: Names we make up for unnamed model CHECKs are ``ck_<table>_<hash>``, kept under the
 #: shortest identifier limit of our dialects (PostgreSQL: 63).
 _HASH_LENGTH = 8
@@ -170,17 +174,27 @@ def _compare_check_constraints(
     """Emit drop/create ops for CHECKs that differ between the database and the model."""
     from alembic.operations import ops
 
+    from ..renderers.checks import RestateCheckOp
+
     if conn_table is None or metadata_table is None:
         return PriorityDispatchResult.CONTINUE  # create_table / drop_table carry their CHECKs
     dialect = autogen_context.dialect
     assert dialect is not None
     in_database = _database_checks(autogen_context, conn_table, schema)
     in_model = _model_checks(metadata_table, dialect)
+    kept: list[_Check] = []  # database side of the pairs that need nothing
     # Exact pairs first, so an unnamed model CHECK cannot take a named one's partner.
     for rule in (_same_name_and_text, _same_text):
-        in_model = [check for check in in_model
-                    if _pop_match(in_database, check, rule) is None]
+        unmatched: list[_Check] = []
+        for check in in_model:
+            match = _pop_match(in_database, check, rule)
+            if match is None:
+                unmatched.append(check)
+            else:
+                kept.append(match)
+        in_model = unmatched
 
+    table_ops: list[ops.MigrateOperation] = []
     for check in in_model:
         old = _pop_match(in_database, check, _same_name)
         compare_to = old.constraint if old is not None else None
@@ -190,31 +204,56 @@ def _compare_check_constraints(
             continue
         name = _name_for_new(tname, check)
         if old is not None:
-            modify_table_ops.ops.append(ops.DropConstraintOp.from_constraint(old.constraint))
+            table_ops.append(ops.DropConstraintOp.from_constraint(old.constraint))
             log.info("Detected changed check constraint %r on table %r: %r -> %r",
                      name, tname, old.text, check.text)
         else:
             log.info("Detected added check constraint %r on table %r", name, tname)
         new = _new_constraint(tname, schema, name, check.text)
-        modify_table_ops.ops.append(ops.AddConstraintOp.from_constraint(new))
+        table_ops.append(ops.AddConstraintOp.from_constraint(new))
 
+    unnamed_lost = dialect.name in _UNNAMED_LOST_ON_RECREATE
     for old in in_database:
         if not autogen_context.run_object_filters(
             old.constraint, old.name, "check_constraint", True, None
         ):
             continue
-        if old.name is None:
-            # SQLite keeps no name for an unnamed CHECK, and a drop needs one.
-            log.warning("Cannot drop unnamed check constraint %r on table %r: it has no name "
-                        "in the database; remove it by hand", old.text, tname)
+        if old.name is not None:
+            table_ops.append(ops.DropConstraintOp.from_constraint(old.constraint))
+        elif unnamed_lost:
+            # Named first, so that the drop (and the downgrade's re-create) has a name.
+            named = _new_constraint(tname, schema, _name_for_new(tname, old), old.text)
+            table_ops.append(RestateCheckOp.from_constraint(named))
+            table_ops.append(ops.DropConstraintOp.from_constraint(named))
+        else:
+            log.warning("Cannot drop unnamed check constraint %r on table %r: the database "
+                        "gives it no name", old.text, tname)
             continue
-        modify_table_ops.ops.append(ops.DropConstraintOp.from_constraint(old.constraint))
-        log.info("Detected removed check constraint %r on table %r", old.name, tname)
+        log.info("Detected removed check constraint %r on table %r", old.name or old.text,
+                 tname)
+
+    if table_ops and unnamed_lost:
+        restated = [
+            RestateCheckOp.from_constraint(
+                _new_constraint(tname, schema, _name_for_new(tname, check), check.text)
+            )
+            for check in kept
+            if check.name is None
+        ]
+        for check in kept:
+            if check.name is None:
+                log.info("Naming unnamed check constraint %r on table %r, which the batch "
+                         "recreate would otherwise drop", check.text, tname)
+        table_ops[:0] = restated
+    modify_table_ops.ops.extend(table_ops)
     return PriorityDispatchResult.CONTINUE
 
 
 def setup(plugin: Plugin) -> None:
     """Compare CHECK constraints of every table that exists on both sides."""
+    from ..renderers.checks import register
+
+    register()
     plugin.add_autogenerate_comparator(
         _compare_check_constraints, "table", "check_constraints",
         priority=DispatchPriority.MEDIUM,
