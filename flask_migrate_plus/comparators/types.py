@@ -1,9 +1,175 @@
-"""Comparator plugin `flask_migrate_plus.types` (work in progress)."""
+"""Comparator plugin ``flask_migrate_plus.types``: column types, as the database stores them.
+
+Alembic compares types by tokenising their DDL, which both over- and under-reports:
+
+- it flags spellings that the database stores as one thing: MariaDB keeps ``FLOAT(53)`` as
+  ``DOUBLE``, ``BLOB(100)`` as ``TINYBLOB``, and we treat ``BIT(1)`` like ``BOOL``; SQLite reads
+  an unknown declared type back by affinity (``BINARY(16)`` of a ``UUIDType`` -> ``NUMERIC``);
+- it ignores what sits outside the argument list: ``UNSIGNED``, ``ZEROFILL``, the fractional
+  seconds of ``DATETIME(6)``, and a column's collation.
+
+So, on top of Alembic's comparison (which still runs for everything we have no rule for):
+attribute rules detect the missed changes, and per-dialect DDL normalisers remove the false
+positives. The model side is always the type's dialect implementation, so a ``TypeDecorator``
+is compared by what it creates. On PostgreSQL, a type change between type families gets a
+``USING <column>::<type>`` cast (see ``type_casts``).
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from alembic.runtime.plugins import Plugin
+from alembic.util import DispatchPriority, PriorityDispatchResult
+from sqlalchemy import types as sqltypes
+from sqlalchemy.engine import Dialect
+
+from .default_text import dialect_family
+from .type_casts import add_postgresql_casts
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.operations.ops import AlterColumnOp
+    from sqlalchemy import Column
+
+log = logging.getLogger(f"alembic.autogenerate.compare.{__name__}")
+
+
+def implementation(type_: sqltypes.TypeEngine, dialect: Dialect) -> sqltypes.TypeEngine:
+    """What ``type_`` becomes on ``dialect``: variants chosen, TypeDecorators unwrapped."""
+    impl = type_.dialect_impl(dialect)
+    while isinstance(impl, sqltypes.TypeDecorator):
+        impl = impl.impl_instance
+    return impl
+
+
+# -- missed changes: attributes Alembic's DDL tokenizer does not compare --------------------
+
+#: Per dialect family: attribute name -> how to read it from a type (absent = not set).
+COMPARED_ATTRIBUTES: dict[str, dict[str, Callable[[sqltypes.TypeEngine], Any]]] = {
+    "mysql": {
+        # ZEROFILL implies UNSIGNED, and the server reports both
+        "unsigned": lambda t: bool(getattr(t, "unsigned", False) or getattr(t, "zerofill", False)),
+        "zerofill": lambda t: bool(getattr(t, "zerofill", False)),
+        "fsp": lambda t: getattr(t, "fsp", None) or 0,
+    },
+}
+
+#: Dialect families whose reflection reports a column collation (None = the default one).
+COLLATION_DIALECTS = frozenset({"mysql", "postgresql"})
+
+
+def _attribute_changes(conn: sqltypes.TypeEngine, model: sqltypes.TypeEngine, family: str
+                       ) -> list[str]:
+    readers = COMPARED_ATTRIBUTES.get(family, {})
+    return [name for name, read in readers.items() if read(conn) != read(model)]
+
+
+def _collation_changed(
+    conn: sqltypes.TypeEngine, model: sqltypes.TypeEngine, dialect: Dialect
+) -> bool:
+    if dialect_family(dialect.name) not in COLLATION_DIALECTS:
+        return False
+    if not (isinstance(conn, sqltypes.String) and isinstance(model, sqltypes.String)):
+        return False
+    if model.collation is None and re.search(
+        r"\b(CHARACTER SET|NATIONAL)\b", model.compile(dialect=dialect).upper()
+    ):
+        return False  # a model charset implies its default collation, which MariaDB reports
+    return conn.collation != model.collation
+
+
+# -- false positives: DDL spellings the database stores as the same type --------------------
+
+def _mysql_float(match: re.Match[str]) -> str:
+    # MySQL/MariaDB store FLOAT(p) as FLOAT up to 24 bits of precision, as DOUBLE above.
+    return "DOUBLE" if int(match.group(1)) > 24 else "FLOAT"
+
+
+def _mysql_blob(match: re.Match[str]) -> str:
+    # BLOB(n) becomes the smallest blob type that holds n bytes.
+    size = int(match.group(1))
+    for limit, name in ((255, "TINYBLOB"), (65535, "BLOB"), (16777215, "MEDIUMBLOB")):
+        if size <= limit:
+            return name
+    return "LONGBLOB"
+
+
+Rewrite = tuple[str, "str | Callable[[re.Match[str]], str]"]
+
+#: Per dialect family: whole-DDL regex rewrites that map a spelling to the stored type.
+DDL_REWRITES: dict[str, tuple[Rewrite, ...]] = {
+    "mysql": (
+        (r"^FLOAT\((\d+)\)$", _mysql_float),
+        (r"^BLOB\((\d+)\)$", _mysql_blob),
+        (r"^(BIT\(1\)|TINYINT\(1\)|BOOLEAN)$", "BOOL"),
+    ),
+}
+
+
+def stored_ddl(type_: sqltypes.TypeEngine, dialect: Dialect) -> str:
+    """The type's DDL as the database will report it back."""
+    ddl = type_.compile(dialect=dialect).upper()
+    family = dialect_family(dialect.name)
+    if family == "sqlite":
+        # SQLite keeps the declared name but SQLAlchemy reads unknown names by affinity.
+        ddl = dialect._resolve_type_affinity(ddl).compile(dialect=dialect).upper()  # type: ignore[attr-defined]
+    for pattern, replacement in DDL_REWRITES.get(family, ()):
+        ddl = re.sub(pattern, replacement, ddl)
+    return ddl
+
+
+def compare_type(
+    autogen_context: AutogenContext,
+    alter_column_op: AlterColumnOp,
+    schema: str | None,
+    tname: str,
+    cname: str,
+    conn_col: Column,
+    metadata_col: Column,
+) -> PriorityDispatchResult:
+    """Detect what Alembic misses, clear what it misreads, leave the rest to it."""
+    user_setting = autogen_context.migration_context._user_compare_type
+    if user_setting is False or callable(user_setting):
+        return PriorityDispatchResult.CONTINUE  # the user's own rule decides
+    conn_type, model_type = conn_col.type, metadata_col.type
+    if sqltypes.NullType in (conn_type._type_affinity, model_type._type_affinity):
+        return PriorityDispatchResult.CONTINUE
+    dialect = autogen_context.dialect
+    family = dialect_family(dialect.name)
+    model_impl = implementation(model_type, dialect)
+
+    changed = _attribute_changes(conn_type, model_impl, family)
+    if _collation_changed(conn_type, model_impl, dialect):
+        changed.append("collation")
+    if changed:
+        alter_column_op.existing_type = conn_type
+        alter_column_op.modify_type = model_type
+        log.info(
+            "Detected type change from %r to %r on '%s.%s' (%s)", conn_type, model_type,
+            tname, cname, ", ".join(changed),
+        )
+        return PriorityDispatchResult.STOP
+
+    raw_differs = conn_type.compile(dialect=dialect) != model_type.compile(dialect=dialect)
+    if raw_differs and stored_ddl(conn_type, dialect) == stored_ddl(model_type, dialect):
+        alter_column_op.existing_type = conn_type
+        return PriorityDispatchResult.STOP  # one stored type, two spellings
+    return PriorityDispatchResult.CONTINUE
 
 
 def setup(plugin: Plugin) -> None:
-    """Register this module's comparators with Alembic (none yet)."""
+    """Run before Alembic's type comparison; add PostgreSQL casts once a table is compared."""
+    from ..renderers.type_casts import register_renderer
+
+    register_renderer()
+    plugin.add_autogenerate_comparator(
+        compare_type, "column", "types", priority=DispatchPriority.FIRST
+    )
+    plugin.add_autogenerate_comparator(
+        add_postgresql_casts, "table", "type_casts", qualifier="postgresql",
+        priority=DispatchPriority.LAST,
+    )

@@ -1,0 +1,108 @@
+"""PostgreSQL type changes that need ``USING <column>::<type>``, in both directions.
+
+PostgreSQL converts a column in place only along an implicit (assignment) cast; between type
+families (boolean <-> integer, varchar -> uuid, text -> enum, text -> integer) ``ALTER COLUMN
+... TYPE`` fails unless it says how to convert. After a table's columns are compared we give
+every such type change an explicit cast. The op is an ``AlterColumnOp`` whose reverse casts
+back (Alembic's reverse would copy the forward cast into the downgrade); it renders as a plain
+``op.alter_column(..., postgresql_using=...)``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from alembic.operations.ops import AlterColumnOp, ModifyTableOps
+from alembic.util import PriorityDispatchResult
+from sqlalchemy import types as sqltypes
+from sqlalchemy.engine import Dialect
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+    from sqlalchemy import Table
+
+#: (source family, target family) -> the type to pass through, where PostgreSQL has no
+#: direct cast: booleans convert only to and from ``integer``; an enum only via ``text``.
+CAST_VIA: dict[tuple[Any, Any], str] = {
+    (sqltypes.Boolean, sqltypes.Integer): "integer",
+    (sqltypes.Integer, sqltypes.Boolean): "integer",
+}
+ENUM_FAMILY = "enum"
+
+
+class CastingAlterColumnOp(AlterColumnOp):
+    """An ``alter_column`` with a ``postgresql_using`` cast, and the cast back for its reverse."""
+
+    reverse_using: str | None = None
+
+    @classmethod
+    def from_op(cls, op: AlterColumnOp, using: str, reverse_using: str) -> CastingAlterColumnOp:
+        casting = cls.__new__(cls)
+        casting.__dict__.update(op.__dict__)
+        casting.kw = {**op.kw, "postgresql_using": using}
+        casting.reverse_using = reverse_using
+        return casting
+
+    def reverse(self) -> AlterColumnOp:
+        reverse = super().reverse()
+        reverse.kw["postgresql_using"] = self.reverse_using
+        if isinstance(reverse, CastingAlterColumnOp):
+            reverse.reverse_using = self.kw["postgresql_using"]
+        return reverse
+
+
+def cast_family(type_: sqltypes.TypeEngine) -> Any:
+    """Types of one family convert into each other without an explicit cast."""
+    if isinstance(type_, sqltypes.Enum) and type_.native_enum:
+        return ENUM_FAMILY
+    return type_._type_affinity
+
+
+def _implementation(type_: sqltypes.TypeEngine, dialect: Dialect) -> sqltypes.TypeEngine:
+    impl = type_.dialect_impl(dialect)
+    while isinstance(impl, sqltypes.TypeDecorator):
+        impl = impl.impl_instance
+    return impl
+
+
+def using_expression(
+    column: str, source: sqltypes.TypeEngine, target: sqltypes.TypeEngine, dialect: Dialect
+) -> str | None:
+    """``"col"::type`` (through an intermediate type where needed), or None if not needed."""
+    source_family, target_family = cast_family(source), cast_family(target)
+    if source_family == target_family:
+        return None
+    target_ddl = target.compile(dialect=dialect)
+    steps = []
+    via = "text" if source_family == ENUM_FAMILY else CAST_VIA.get(
+        (source_family, target_family)
+    )
+    if via and via.upper() not in (source.compile(dialect=dialect).upper(), target_ddl.upper()):
+        steps.append(via)
+    steps.append(target_ddl)
+    quoted = dialect.identifier_preparer.quote(column)
+    return quoted + "".join(f"::{step}" for step in steps)
+
+
+def add_postgresql_casts(
+    autogen_context: AutogenContext,
+    modify_table_ops: ModifyTableOps,
+    schema: str | None,
+    tname: str,
+    conn_table: Table | None,
+    metadata_table: Table | None,
+) -> PriorityDispatchResult:
+    """Give each cross-family type change of this table a cast, both ways."""
+    dialect = autogen_context.dialect
+    for index, op in enumerate(modify_table_ops.ops):
+        if not isinstance(op, AlterColumnOp) or isinstance(op, CastingAlterColumnOp):
+            continue
+        if op.modify_type is None or op.existing_type is None or "postgresql_using" in op.kw:
+            continue
+        old = _implementation(op.existing_type, dialect)
+        new = _implementation(op.modify_type, dialect)
+        using = using_expression(op.column_name, old, new, dialect)
+        back = using_expression(op.column_name, new, old, dialect)
+        if using and back:
+            modify_table_ops.ops[index] = CastingAlterColumnOp.from_op(op, using, back)
+    return PriorityDispatchResult.CONTINUE

@@ -1,0 +1,266 @@
+"""The ``flask_migrate_plus.types`` comparator on real databases.
+
+Spellings the database stores as one type give no script; changes Alembic used to miss
+(unsigned, fractional seconds, collation) round-trip; PostgreSQL type changes across families
+carry a cast both ways; Alembic's own detections still happen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+import sqlalchemy_utils as su
+from harness import AlembicProject
+from sqlalchemy.dialects import mysql, postgresql
+
+ColumnFactory = Callable[[], sa.Column[Any]]
+
+
+def _metadata(*columns: sa.Column[Any]) -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table("t", metadata, sa.Column("id", sa.Integer, primary_key=True), *columns)
+    return metadata
+
+
+def op_kinds(diff: list[Any]) -> list[str]:
+    """Alembic's diff entries are tuples, or lists of tuples for one column's changes."""
+    return [item[0] for entry in diff for item in (entry if isinstance(entry, list) else [entry])]
+
+
+def _common_columns() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("flag", sa.Boolean),
+        sa.Column("small", sa.SmallInteger),
+        sa.Column("big", sa.BigInteger),
+        sa.Column("real", sa.Float),
+        sa.Column("double", sa.Float(53)),
+        sa.Column("dbl", sa.Double),
+        sa.Column("money", sa.Numeric(10, 2)),
+        sa.Column("name", sa.String(50)),
+        sa.Column("code", sa.CHAR(10)),
+        sa.Column("body", sa.Text),
+        sa.Column("title", sa.Unicode(50)),
+        sa.Column("blob", sa.LargeBinary),
+        sa.Column("small_blob", sa.LargeBinary(100)),
+        sa.Column("mid_blob", sa.LargeBinary(70000)),
+        sa.Column("day", sa.Date),
+        sa.Column("at", sa.DateTime),
+        sa.Column("at_tz", sa.DateTime(timezone=True)),
+        sa.Column("clock", sa.Time),
+        sa.Column("doc", sa.JSON),
+        sa.Column("kind", sa.Enum("a", "b", name="kind_enum")),
+        sa.Column("kind_str", sa.Enum("a", "b", native_enum=False)),
+        sa.Column("uid", sa.Uuid),
+        sa.Column("uid_str", sa.Uuid(native_uuid=False)),
+        sa.Column("su_uuid_bin", su.UUIDType(binary=True)),
+        sa.Column("su_uuid_str", su.UUIDType(binary=False)),
+        sa.Column("su_email", su.EmailType),
+        sa.Column("su_choice", su.ChoiceType([("a", "A")])),
+        sa.Column("variant", sa.Integer().with_variant(mysql.INTEGER(unsigned=True), "mysql",
+                                                        "mariadb")),
+    ]
+
+
+def _dialect_columns(backend: str) -> list[sa.Column[Any]]:
+    if backend == "postgresql":
+        return [
+            sa.Column("c_name", sa.String(50, collation="C")),
+            sa.Column("tags", postgresql.ARRAY(sa.String(20))),
+            sa.Column("docb", postgresql.JSONB),
+            sa.Column("ip", postgresql.INET),
+            sa.Column("ts3", postgresql.TIMESTAMP(precision=3)),
+        ]
+    if backend == "mariadb":
+        return [
+            sa.Column("bin_name", sa.String(50, collation="utf8mb4_bin")),
+            sa.Column("latin", mysql.VARCHAR(50, charset="latin1")),
+            sa.Column("both", mysql.VARCHAR(50, charset="utf8mb4", collation="utf8mb4_bin")),
+            sa.Column("unsigned", mysql.INTEGER(unsigned=True)),
+            sa.Column("zero", mysql.INTEGER(zerofill=True)),
+            sa.Column("fsp", mysql.DATETIME(fsp=6)),
+            sa.Column("ts3", mysql.TIMESTAMP(fsp=3), nullable=True),
+            sa.Column("tiny", mysql.TINYINT(4)),
+            sa.Column("bit", mysql.BIT(1)),
+            sa.Column("long_blob", sa.LargeBinary(20_000_000)),
+            sa.Column("year", mysql.YEAR),
+        ]
+    return [sa.Column("nocase", sa.String(20, collation="NOCASE"))]
+
+
+def test_common_types_give_no_script(tmp_path: Path, db_url: str, backend: str) -> None:
+    def models() -> sa.MetaData:
+        return _metadata(*_common_columns(), *_dialect_columns(backend))
+
+    project = AlembicProject(tmp_path, db_url)
+    project.create(models())
+    assert project.diff(models()) == []
+    assert project.revision(models()) is None
+
+
+@pytest.mark.backends("mariadb")
+def test_mariadb_bit_column_matches_boolean_model(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    with project.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, c BIT(1))")
+    assert project.diff(_metadata(sa.Column("c", sa.Boolean))) == []
+    # ... while a real change next to it is still found
+    assert op_kinds(project.diff(_metadata(sa.Column("c", sa.Integer)))) == ["modify_type"]
+
+
+# -- changes Alembic misses, round trip ------------------------------------------------------
+
+MISSED: dict[str, tuple[tuple[str, ...], ColumnFactory, ColumnFactory, str]] = {
+    "unsigned": (
+        ("mariadb",),
+        lambda: sa.Column("c", sa.Integer),
+        lambda: sa.Column("c", mysql.INTEGER(unsigned=True)),
+        "type_=mysql.INTEGER(unsigned=True)",
+    ),
+    "datetime_fsp": (
+        ("mariadb",),
+        lambda: sa.Column("c", sa.DateTime),
+        lambda: sa.Column("c", mysql.DATETIME(fsp=6)),
+        "type_=mysql.DATETIME(fsp=6)",
+    ),
+    "time_fsp": (
+        ("mariadb",),
+        lambda: sa.Column("c", mysql.TIME(fsp=3)),
+        lambda: sa.Column("c", sa.Time),
+        "type_=sa.Time()",
+    ),
+    "mariadb_collation_added": (
+        ("mariadb",),
+        lambda: sa.Column("c", sa.String(50)),
+        lambda: sa.Column("c", sa.String(50, collation="utf8mb4_bin")),
+        "collation='utf8mb4_bin'",
+    ),
+    "mariadb_collation_changed": (
+        ("mariadb",),
+        lambda: sa.Column("c", sa.String(50, collation="utf8mb4_bin")),
+        lambda: sa.Column("c", sa.String(50, collation="utf8mb4_unicode_ci")),
+        "collation='utf8mb4_unicode_ci'",
+    ),
+    "pg_collation_added": (
+        ("postgresql",),
+        lambda: sa.Column("c", sa.String(50)),
+        lambda: sa.Column("c", sa.String(50, collation="C")),
+        "collation='C'",
+    ),
+    "pg_collation_removed": (
+        ("postgresql",),
+        lambda: sa.Column("c", sa.Text(collation="POSIX")),
+        lambda: sa.Column("c", sa.Text),
+        "type_=sa.Text()",
+    ),
+}
+
+
+def _missed_change_round_trip(tmp_path: Path, db_url: str, case: str) -> None:
+    _, before, after, rendered = MISSED[case]
+    project = AlembicProject(tmp_path, db_url)
+    project.create(_metadata(before()))
+    assert op_kinds(project.diff(_metadata(after()))) == ["modify_type"]
+    rev = project.round_trip(_metadata(before()), _metadata(after()))
+    upgrade, downgrade = rev.text.split("def downgrade")
+    assert rendered in upgrade
+    assert "alter_column('c'" in downgrade
+
+
+@pytest.mark.backends("mariadb")
+@pytest.mark.parametrize("case", sorted(c for c in MISSED if "mariadb" in MISSED[c][0]))
+def test_mariadb_missed_change_round_trip(tmp_path: Path, db_url: str, case: str) -> None:
+    _missed_change_round_trip(tmp_path, db_url, case)
+
+
+@pytest.mark.backends("postgresql")
+@pytest.mark.parametrize("case", sorted(c for c in MISSED if "postgresql" in MISSED[c][0]))
+def test_postgresql_missed_change_round_trip(tmp_path: Path, db_url: str, case: str) -> None:
+    _missed_change_round_trip(tmp_path, db_url, case)
+
+
+# -- PostgreSQL casts ------------------------------------------------------------------------
+
+def _with_enum(column: sa.Column[Any]) -> sa.MetaData:
+    # a second column keeps the enum type alive in both states
+    return _metadata(column, sa.Column("keep", sa.Enum("a", "b", name="mood")))
+
+
+CASTS: dict[str, tuple[ColumnFactory, ColumnFactory, Any, str, str]] = {
+    "bool_to_int": (lambda: sa.Column("c", sa.Boolean), lambda: sa.Column("c", sa.Integer),
+                    True, "'c::INTEGER'", "'c::BOOLEAN'"),
+    "int_to_bool": (lambda: sa.Column("c", sa.Integer), lambda: sa.Column("c", sa.Boolean),
+                    1, "'c::BOOLEAN'", "'c::INTEGER'"),
+    "bool_to_smallint": (lambda: sa.Column("c", sa.Boolean),
+                         lambda: sa.Column("c", sa.SmallInteger),
+                         False, "'c::integer::SMALLINT'", "'c::integer::BOOLEAN'"),
+    "char_to_uuid": (lambda: sa.Column("c", sa.CHAR(32)), lambda: sa.Column("c", sa.Uuid),
+                     "0123456789abcdef0123456789abcdef", "'c::UUID'", "'c::CHAR(32)'"),
+    "text_to_int": (lambda: sa.Column("c", sa.Text), lambda: sa.Column("c", sa.Integer),
+                    "42", "'c::INTEGER'", "'c::TEXT'"),
+    "text_to_enum": (lambda: sa.Column("c", sa.Text),
+                     lambda: sa.Column("c", sa.Enum("a", "b", name="mood")),
+                     "b", "'c::mood'", "'c::TEXT'"),
+}
+
+
+@pytest.mark.backends("postgresql")
+@pytest.mark.parametrize("case", sorted(CASTS))
+def test_postgresql_cross_family_change_casts_both_ways(
+    tmp_path: Path, db_url: str, case: str
+) -> None:
+    before, after, value, using, using_back = CASTS[case]
+    project = AlembicProject(tmp_path, db_url)
+    metadata_a, metadata_b = _with_enum(before()), _with_enum(after())
+    project.create(metadata_a)
+    with project.engine.begin() as conn:
+        conn.execute(metadata_a.tables["t"].insert(), {"id": 1, "c": value})
+    assert op_kinds(project.diff(metadata_b)) == ["modify_type"]
+    rev = project.round_trip(metadata_a, metadata_b)
+    upgrade, downgrade = rev.text.split("def downgrade")
+    assert f"postgresql_using={using}" in upgrade
+    assert f"postgresql_using={using_back}" in downgrade
+    with project.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM t WHERE c IS NOT NULL")).scalar() == 1
+
+
+@pytest.mark.backends("postgresql")
+def test_postgresql_same_family_change_has_no_cast(tmp_path: Path, db_url: str) -> None:
+    rev = AlembicProject(tmp_path, db_url).round_trip(
+        _metadata(sa.Column("c", sa.Integer)), _metadata(sa.Column("c", sa.BigInteger))
+    )
+    assert "type_=sa.BigInteger()" in rev.text
+    assert "postgresql_using" not in rev.text
+
+
+# -- Alembic's own detections are kept -------------------------------------------------------
+
+KEPT: dict[str, tuple[ColumnFactory, ColumnFactory, str]] = {
+    "longer_string": (lambda: sa.Column("c", sa.String(50)),
+                      lambda: sa.Column("c", sa.String(100)), "type_=sa.String(length=100)"),
+    "wider_integer": (lambda: sa.Column("c", sa.Integer),
+                      lambda: sa.Column("c", sa.BigInteger), "type_=sa.BigInteger()"),
+    "numeric_scale": (lambda: sa.Column("c", sa.Numeric(10, 2)),
+                      lambda: sa.Column("c", sa.Numeric(10, 4)),
+                      "type_=sa.Numeric(precision=10, scale=4)"),
+    "text_to_string": (lambda: sa.Column("c", sa.Text),
+                       lambda: sa.Column("c", sa.String(200)), "type_=sa.String(length=200)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KEPT))
+def test_builtin_detection_kept(tmp_path: Path, db_url: str, case: str) -> None:
+    before, after, rendered = KEPT[case]
+    rev = AlembicProject(tmp_path, db_url).round_trip(
+        _metadata(before()), _metadata(after())
+    )
+    assert rendered in rev.text.split("def downgrade")[0]
+
+
+def test_user_setting_false_turns_comparison_off(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url, options={"compare_type": False})
+    project.create(_metadata(sa.Column("c", sa.String(50))))
+    assert project.diff(_metadata(sa.Column("c", sa.String(100)))) == []
