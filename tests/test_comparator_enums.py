@@ -411,6 +411,44 @@ def test_pg_new_table_in_same_migration_uses_new_values(tmp_path: Path, db_url: 
 
 
 @pg_only
+def test_pg_dropped_table_comes_back_without_create_type(tmp_path: Path, db_url: str) -> None:
+    # Alembic's create_table issues CREATE TYPE unchecked; the downgrade of a drop_table must
+    # not, since the type stays (another table uses it).
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_models(("a", "b")), _models(("a", "b"), second_table=False))
+    down = _downgrade_text(rev.text)
+    assert "postgresql.ENUM('a', 'b', name='status', create_type=False)" in down
+    assert "from sqlalchemy.dialects import postgresql" in rev.text
+
+
+@pg_only
+def test_pg_table_in_other_schema(tmp_path: Path, db_url: str) -> None:
+    def models(values: tuple[str, ...]) -> sa.MetaData:
+        metadata = sa.MetaData()
+        sa.Table(
+            "orders",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("status", sa.Enum(*values, name="status", schema="shop")),
+            schema="shop",
+        )
+        return metadata
+
+    project = AlembicProject(tmp_path, db_url, options={"include_schemas": True})
+    with project.engine.begin() as conn:
+        conn.execute(sa.text("CREATE SCHEMA shop"))
+    rev = project.round_trip(models(("a", "b")), models(("b", "a", "c")))
+    up = _executed_sql(_upgrade_text(rev.text))
+    assert up == [
+        "CREATE TYPE shop.status_new AS ENUM ('b', 'a', 'c')",
+        "ALTER TABLE shop.orders ALTER COLUMN status TYPE shop.status_new "
+        "USING status::text::shop.status_new",
+        "DROP TYPE shop.status",
+        "ALTER TYPE shop.status_new RENAME TO status",
+    ]
+
+
+@pg_only
 def test_pg_excluded_table_blocks_rebuild_with_warning(
     tmp_path: Path, db_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -516,8 +554,10 @@ def _mysql_models(values: tuple[str, ...], default: str | None = None) -> sa.Met
 
 
 @mysql_only
-def test_mysql_values_reordered(tmp_path: Path, db_url: str) -> None:
-    project = AlembicProject(tmp_path, db_url)
+@pytest.mark.parametrize("scheme", ["mysql+pymysql", "mariadb+pymysql"])
+def test_mysql_values_reordered(tmp_path: Path, db_url: str, scheme: str) -> None:
+    # Alembic dispatches on the URL's dialect name: both spellings must be covered.
+    project = AlembicProject(tmp_path, db_url.replace("mysql+pymysql", scheme, 1))
     models_a = _mysql_models(("low", "high"), default="low")
     project.create(models_a)
     with project.engine.begin() as conn:
