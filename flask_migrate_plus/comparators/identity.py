@@ -22,7 +22,7 @@ from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 
 from .pg_sequence_options import pg_implied_options, resolve_pg_sequence_options
-from .schema_ops import AlterIdentityOp, IdentityState, hoist_raw_sql_ops
+from .schema_ops import SERIAL, AlterIdentityOp, IdentityState, Numbering, hoist_raw_sql_ops
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -52,13 +52,36 @@ def pg_identity_state(identity: Any, type_name: str) -> IdentityState | None:
     )
 
 
+def reflected_numbering(conn_col: sa.Column[Any], type_name: str) -> Numbering:
+    """Identity, SERIAL or nothing, as reflected.
+
+    Alembic hides the ``nextval`` default of a SERIAL column (one whose sequence the column
+    owns) but keeps ``autoincrement=True``, which is how SERIAL shows here.
+    """
+    if isinstance(conn_col.server_default, sa.Identity):
+        return pg_identity_state(conn_col.server_default, type_name)
+    if conn_col.autoincrement is True and conn_col.server_default is None:
+        return SERIAL
+    return None
+
+
+def model_numbering(metadata_col: sa.Column[Any], type_name: str) -> Numbering:
+    """Identity, SERIAL (what ``create_all`` makes of a plain autoincrement key) or nothing."""
+    if isinstance(metadata_col.server_default, sa.Identity):
+        return pg_identity_state(metadata_col.server_default, type_name)
+    plain = metadata_col.server_default is None and metadata_col.default is None
+    if plain and metadata_col.table._autoincrement_column is metadata_col:
+        return SERIAL
+    return None
+
+
 def _pg_type_name(column: sa.Column[Any], autogen_context: AutogenContext) -> str:
     return str(column.type.compile(dialect=autogen_context.dialect)).upper()
 
 
-def _describe(state: IdentityState | None) -> str:
-    if state is None:
-        return "none"
+def _describe(state: Numbering) -> str:
+    if not isinstance(state, IdentityState):
+        return state or "none"
     options = ", ".join(f"{key}={value}" for key, value in sorted(state.options.items()))
     return f"{'always' if state.always else 'by default'} ({options})"
 
@@ -139,25 +162,25 @@ def compare_identity_columns(
             metadata_col, metadata_col.name, "column", False, conn_col
         ):
             continue
-        before = pg_identity_state(
-            conn_col.server_default, _pg_type_name(conn_col, autogen_context)
-        )
-        after = pg_identity_state(
-            metadata_col.server_default, _pg_type_name(metadata_col, autogen_context)
-        )
-        if (before is None and after is None) or _same(before, after):
+        type_name = _pg_type_name(metadata_col, autogen_context)
+        before = reflected_numbering(conn_col, _pg_type_name(conn_col, autogen_context))
+        after = model_numbering(metadata_col, type_name)
+        # Only changes that involve an identity are ours; SERIAL vs plain stays Alembic's.
+        if not isinstance(before, IdentityState) and not isinstance(after, IdentityState):
+            continue
+        if _same(before, after):
             continue
         modify_table_ops.ops.append(
-            AlterIdentityOp(tname, metadata_col.name, schema, before, after)
+            AlterIdentityOp(tname, metadata_col.name, schema, before, after, type_name)
         )
         log.info("Detected identity change on column '%s.%s': %s -> %s",
                  tname, metadata_col.name, _describe(before), _describe(after))
     return PriorityDispatchResult.CONTINUE
 
 
-def _same(before: IdentityState | None, after: IdentityState | None) -> bool:
-    if before is None or after is None:
-        return before is after
+def _same(before: Numbering, after: Numbering) -> bool:
+    if not isinstance(before, IdentityState) or not isinstance(after, IdentityState):
+        return before == after
     return (before.always, before.options) == (after.always, after.options)
 
 

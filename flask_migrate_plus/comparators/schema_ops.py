@@ -32,20 +32,30 @@ class IdentityState:
     defaults: dict[str, Any] = field(default_factory=dict)
 
 
+#: A PostgreSQL SERIAL column: a ``nextval`` default on a sequence the column owns.
+SERIAL = "serial"
+
+#: How a column numbers its rows: an identity, SERIAL, or nothing (None).
+Numbering = IdentityState | str | None
+
+
 @dataclass
 class AlterIdentityOp(MigrateOperation):
-    """Add, drop or change the identity of one column (``None`` = not an identity column)."""
+    """Add, drop or change the identity of one column, or turn SERIAL into identity and back.
+
+    ``type_name`` is the column's integer type, for the sequence a SERIAL needs.
+    """
 
     table_name: str
     column_name: str
     schema: str | None
-    before: IdentityState | None
-    after: IdentityState | None
+    before: Numbering
+    after: Numbering
+    type_name: str = "INTEGER"
 
     def reverse(self) -> AlterIdentityOp:
-        return AlterIdentityOp(
-            self.table_name, self.column_name, self.schema, self.after, self.before
-        )
+        return AlterIdentityOp(self.table_name, self.column_name, self.schema,
+                               self.after, self.before, self.type_name)
 
     def to_diff_tuple(self) -> tuple[Any, ...]:
         return ("alter_identity", self.schema, self.table_name, self.column_name,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..comparators.schema_ops import (
+    SERIAL,
     AlterIdentityOp,
     AlterSequenceOp,
     CreateSequenceOp,
@@ -64,24 +65,71 @@ def _option_clauses(options: dict[str, Any], skip: dict[str, Any]) -> list[str]:
 # -- identity -------------------------------------------------------------------------------
 
 
-def render_alter_identity(autogen_context: AutogenContext, op: AlterIdentityOp) -> str:
+def render_alter_identity(autogen_context: AutogenContext, op: AlterIdentityOp) -> list[str]:
+    return [_execute(autogen_context, sql) for sql in _identity_statements(autogen_context, op)]
+
+
+def _identity_statements(autogen_context: AutogenContext, op: AlterIdentityOp) -> list[str]:
+    """The statements for one column, SERIAL handled as "drop its sequence" / "make one"."""
     preparer = autogen_context.dialect.identifier_preparer
-    head = (f"ALTER TABLE {_qualified(autogen_context, op.table_name, op.schema)} "
-            f"ALTER COLUMN {preparer.quote(op.column_name)}")
-    return _execute(autogen_context, f"{head} {_identity_change(op.before, op.after)}")
+    table = _qualified(autogen_context, op.table_name, op.schema)
+    column = preparer.quote(op.column_name)
+    head = f"ALTER TABLE {table} ALTER COLUMN {column}"
+    before, after = op.before, op.after
+    statements: list[str] = []
+    if before == SERIAL:
+        # The sequence is the column's (OWNED BY) and may have been renamed: ask the server.
+        owned = f"pg_get_serial_sequence({_literal(table)}, {_literal(op.column_name)})"
+        statements += [f"{head} DROP DEFAULT",
+                       f"DO $$BEGIN EXECUTE 'DROP SEQUENCE ' || {owned}; END$$"]
+    if isinstance(before, IdentityState) and not isinstance(after, IdentityState):
+        statements.append(f"{head} DROP IDENTITY")
+    if after == SERIAL:
+        sequence = _qualified(
+            autogen_context, f"{op.table_name}_{op.column_name}_seq", op.schema
+        )
+        statements += [
+            f"CREATE SEQUENCE {sequence} AS {op.type_name} OWNED BY {table}.{column}",
+            f"{head} SET DEFAULT nextval({_literal(sequence)}::regclass)",
+            _restart_after_existing_rows(_literal(sequence), table, column, 1, 1),
+        ]
+    elif isinstance(after, IdentityState):
+        if isinstance(before, IdentityState):
+            statements.append(f"{head} {_identity_change(before, after)}")
+        else:
+            statements.append(f"{head} {_add_identity(after)}")
+        if before == SERIAL:
+            owned = f"pg_get_serial_sequence({_literal(table)}, {_literal(op.column_name)})"
+            statements.append(_restart_after_existing_rows(
+                owned, table, column, after.options["increment"], after.options["start"]))
+    return statements
 
 
-def _identity_change(before: IdentityState | None, after: IdentityState | None) -> str:
-    if after is None:
-        return "DROP IDENTITY"
-    generated = "ALWAYS" if after.always else "BY DEFAULT"
-    if before is None:
-        clauses = _option_clauses(after.options, after.defaults)
-        options = f" ({' '.join(clauses)})" if clauses else ""
-        return f"ADD GENERATED {generated} AS IDENTITY{options}"
-    changes = [f"SET GENERATED {generated}"] if before.always != after.always else []
+def _add_identity(after: IdentityState) -> str:
+    clauses = _option_clauses(after.options, after.defaults)
+    options = f" ({' '.join(clauses)})" if clauses else ""
+    return f"ADD GENERATED {'ALWAYS' if after.always else 'BY DEFAULT'} AS IDENTITY{options}"
+
+
+def _identity_change(before: IdentityState, after: IdentityState) -> str:
+    changes = []
+    if before.always != after.always:
+        changes.append(f"SET GENERATED {'ALWAYS' if after.always else 'BY DEFAULT'}")
     changes += [f"SET {clause}" for clause in _option_clauses(after.options, before.options)]
     return " ".join(changes)
+
+
+def _restart_after_existing_rows(
+    sequence: str, table: str, column: str, increment: int, start: int
+) -> str:
+    """Continue numbering after the rows already there, so the next insert cannot collide."""
+    edge, pick = ("max", "greatest") if increment > 0 else ("min", "least")
+    return (f"SELECT setval({sequence}, {pick}({edge}({column}) + {int(increment)}, "
+            f"{int(start)}), false) FROM {table}")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 # -- primary keys ---------------------------------------------------------------------------
