@@ -408,3 +408,35 @@ def test_catalog_reads_do_not_grow_with_tables(backend: str, db_url: str, tmp_pa
         project.create(metadata)
         added = _statements(project, metadata) - _statements(without, metadata)
         assert added == EXTRA_QUERIES[backend], (count, added)
+
+
+class Geometry(sa.types.UserDefinedType[Any]):
+    """MariaDB's GEOMETRY column type, enough to carry a SPATIAL index."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "GEOMETRY"
+
+
+def _shapes(**index_options: Any) -> sa.MetaData:
+    metadata = sa.MetaData()
+    table = sa.Table(
+        "shapes",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("shape", Geometry(), nullable=False),
+    )
+    sa.Index("ix_shapes_shape", table.c.shape, **index_options)
+    return metadata
+
+
+@pytest.mark.backends("mariadb")
+def test_plain_to_spatial_mariadb(db_url: str, tmp_path: Path) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_shapes(mysql_length=32), _shapes(mysql_prefix="SPATIAL"))
+    upgrade, downgrade = rev.text.split("def downgrade")
+    assert "mysql_prefix='SPATIAL'" in upgrade
+    assert "create_index(batch_op.f('ix_shapes_shape'), ['shape'], unique=False, mysql_length=" in (
+        downgrade
+    )

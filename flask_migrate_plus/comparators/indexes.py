@@ -326,21 +326,22 @@ def reflected_indexes(
     """Every index of ``conn_table`` in the database, with all its options, by name."""
     dialect = autogen_context.dialect.name
     shadow = _shadow_table(conn_table)
-    descending: dict[Any, set[str]] = {}
-    if dialect in MYSQL_FAMILY:
-        descending = _mysql_descending(autogen_context, schema)
-    found = {
-        str(record["name"]): _from_record(
-            record, shadow, descending.get((conn_table.name, record["name"]), set())
-        )
-        for record in _alembic_index_records(autogen_context, schema, conn_table.name)
-    }
-    if dialect == "sqlite":
+    found: dict[str, sa.Index] = {}
+    if dialect == "sqlite":  # the stored DDL says everything, expressions and DESC included
         stored = _sqlite_index_ddl(autogen_context, schema).get(conn_table.name, {})
         for name, sql in stored.items():
             from_ddl = _from_ddl(name, sql, shadow)
             if from_ddl is not None:
                 found[name] = from_ddl
+    descending: dict[Any, set[str]] = {}
+    if dialect in MYSQL_FAMILY:
+        descending = _mysql_descending(autogen_context, schema)
+    for record in _alembic_index_records(autogen_context, schema, conn_table.name):
+        name = str(record["name"])
+        if name not in found:
+            found[name] = _from_record(
+                record, shadow, descending.get((conn_table.name, name), set())
+            )
     return found
 
 
