@@ -154,6 +154,13 @@ CHANGES = [
         ["postgresql_with={'fillfactor': 70}"],
     ),
     Case(
+        "where-in-list-changed",
+        PG,
+        lambda t: sa.Index("ix_t_a", t.c.a, postgresql_where=t.c.status.in_(["x", "y"])),
+        lambda t: sa.Index("ix_t_a", t.c.a, postgresql_where=t.c.status.in_(["x", "y", "z"])),
+        ["postgresql_where=sa.text(\"status IN ('x', 'y', 'z')\")"],
+    ),
+    Case(
         "with-fillfactor-changed",
         PG,
         lambda t: sa.Index("ix_t_a", t.c.a, postgresql_with={"fillfactor": 70}),
@@ -256,6 +263,12 @@ def _everything(backend: str) -> sa.MetaData:
         sa.Index("ix_t_with", t.c.c, postgresql_with={"fillfactor": 70})
         sa.Index("ix_t_nulls", t.c.a.desc().nulls_last(), t.c.b.nulls_first())
         sa.Index("ix_t_in", t.c.a, postgresql_where=t.c.status.in_(["a", "b"]))
+        sa.Index("ix_t_not_in", t.c.a, postgresql_where=t.c.a.not_in([1, 2]))
+        sa.Index("ix_t_between", t.c.b, postgresql_where=t.c.a.between(1, 10))
+        sa.Index("ix_t_not_like", t.c.c, postgresql_where=t.c.b.not_like("x%"))
+        sa.Index("ix_t_coalesce", t.c.a, postgresql_where=sa.func.coalesce(t.c.c, "z") == "z")
+        sa.Index("ix_t_cast", sa.cast(t.c.a, sa.String))
+        sa.Index("ix_t_json", t.c.doc["k"].as_string(), postgresql_using="btree")
     if backend == "mariadb":
         sa.Index("ix_t_len", t.c.b, mysql_length=10)
         sa.Index("ix_t_len2", t.c.b, t.c.status, mysql_length={"b": 5})

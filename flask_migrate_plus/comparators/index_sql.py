@@ -138,12 +138,67 @@ def _array_comparisons_as_in(words: list[str]) -> list[str]:
     return out
 
 
+def _closing(words: list[str], opening: int) -> int:
+    """Position of the ")" that closes the "(" at ``opening`` (len(words) if none)."""
+    depth = 0
+    for position in range(opening, len(words)):
+        depth += {"(": 1, ")": -1}.get(words[position], 0)
+        if depth == 0:
+            return position
+    return len(words)
+
+
+def _drop_cast_calls(words: list[str]) -> list[str]:
+    """``CAST(x AS type)`` -> ``x``: the same casts as ``::type``, in SQLAlchemy's spelling."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        if words[i] == "cast" and words[i + 1 : i + 2] == ["("]:
+            end = _closing(words, i + 1)
+            inner = words[i + 2 : end]
+            depth, split = 0, None
+            for position, word in enumerate(inner):
+                depth += {"(": 1, ")": -1}.get(word, 0)
+                if word == "as" and depth == 0:
+                    split = position
+            if split is not None:
+                out += ["(", *_drop_cast_calls(inner[:split]), ")"]
+                i = end + 1
+                continue
+        out.append(words[i])
+        i += 1
+    return out
+
+
+def _between_as_comparisons(words: list[str]) -> list[str]:
+    """``x BETWEEN a AND b`` -> ``x >= a AND x <= b``, as PostgreSQL stores it.
+
+    Only for single-token x, a and b (a column, a number, a literal); longer operands are
+    left as they are.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        window = words[i : i + 5]
+        if len(window) == 5 and window[1] == "between" and window[3] == "and":
+            x, low, high = window[0], window[2], window[4]
+            if "(" not in (x, low, high) and ")" not in (x, low, high):
+                out += [x, ">=", low, "and", x, "<=", high]
+                i += 5
+                continue
+        out.append(words[i])
+        i += 1
+    return out
+
+
 def normalize_sql(sql: str) -> tuple[str, ...]:
     """The comparable form of an index expression or predicate (see module docstring)."""
     words = [_plain(token) for token in tokenize(sql)]
     words = _drop_casts(words)
-    words = [OPERATOR_SYNONYMS.get(word, word) for word in words]
+    words = _drop_cast_calls(words)
+    words = [part for word in words for part in OPERATOR_SYNONYMS.get(word, word).split(" ")]
     words = _drop_grouping_parentheses(words)
+    words = _between_as_comparisons(words)
     return tuple(_array_comparisons_as_in(words))
 
 
