@@ -131,3 +131,40 @@ def test_key_loses_a_column_that_is_dropped(tmp_path: Path, backend: str, db_url
     new_key = "PRIMARY KEY (id)" if backend == "mariadb" else "['id']"
     assert upgrade.rindex(new_key) < upgrade.index("drop_column('k')")
     assert downgrade.index("add_column(sa.Column('k'") < downgrade.rindex(old_key)
+
+
+@pytest.mark.backends("postgresql", "mariadb")
+def test_key_change_without_batch_mode(tmp_path: Path, backend: str, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url, options={"render_as_batch": False})
+    rev = project.round_trip(_table(("id",)), _table(("id", "k")))
+    if backend == "postgresql":
+        assert "op.drop_constraint('t_pkey', 't', type_='primary')" in rev.text
+        assert "op.create_primary_key('t_pkey', 't', ['id', 'k'])" in rev.text
+    else:
+        assert "DROP PRIMARY KEY, ADD PRIMARY KEY (id, k)" in rev.text
+
+
+@pytest.mark.backends("mariadb")
+def test_key_change_with_the_mariadb_url_scheme(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url.replace("mysql+pymysql", "mariadb+pymysql"))
+    rev = project.round_trip(_table(("id",)), _table(("id", "k")))
+    assert "op.execute('ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id, k)')" in rev.text
+
+
+@pytest.mark.backends("postgresql")
+def test_key_change_in_another_schema(tmp_path: Path, db_url: str) -> None:
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE SCHEMA other"))
+    engine.dispose()
+
+    def metadata(key: tuple[str, ...]) -> sa.MetaData:
+        md = sa.MetaData(schema="other")
+        sa.Table("t", md, sa.Column("id", sa.Integer, autoincrement=False),
+                 sa.Column("k", sa.Integer, nullable=False), sa.PrimaryKeyConstraint(*key))
+        return md
+
+    project = AlembicProject(tmp_path, db_url, options={"include_schemas": True})
+    rev = project.round_trip(metadata(("id",)), metadata(("k", "id")))
+    assert "with op.batch_alter_table('t', schema='other')" in rev.text
+    assert "batch_op.create_primary_key('t_pkey', ['k', 'id'])" in rev.text

@@ -170,9 +170,10 @@ def compare_identity_columns(
             continue
         if _same(before, after):
             continue
-        modify_table_ops.ops.append(
-            AlterIdentityOp(tname, metadata_col.name, schema, before, after, type_name)
-        )
+        modify_table_ops.ops.append(AlterIdentityOp(
+            tname, metadata_col.name, schema, before, after, type_name,
+            before_nullable=bool(conn_col.nullable), after_nullable=bool(metadata_col.nullable),
+        ))
         log.info("Detected identity change on column '%s.%s': %s -> %s",
                  tname, metadata_col.name, _describe(before), _describe(after))
     return PriorityDispatchResult.CONTINUE

@@ -43,7 +43,9 @@ Numbering = IdentityState | str | None
 class AlterIdentityOp(MigrateOperation):
     """Add, drop or change the identity of one column, or turn SERIAL into identity and back.
 
-    ``type_name`` is the column's integer type, for the sequence a SERIAL needs.
+    ``type_name`` is the column's integer type, for the sequence a SERIAL needs. Nullability
+    travels with the op because Alembic ignores it on identity columns, while PostgreSQL
+    wants NOT NULL before ADD IDENTITY and keeps it after DROP IDENTITY.
     """
 
     table_name: str
@@ -52,10 +54,13 @@ class AlterIdentityOp(MigrateOperation):
     before: Numbering
     after: Numbering
     type_name: str = "INTEGER"
+    before_nullable: bool = False
+    after_nullable: bool = False
 
     def reverse(self) -> AlterIdentityOp:
         return AlterIdentityOp(self.table_name, self.column_name, self.schema,
-                               self.after, self.before, self.type_name)
+                               self.after, self.before, self.type_name,
+                               self.after_nullable, self.before_nullable)
 
     def to_diff_tuple(self) -> tuple[Any, ...]:
         return ("alter_identity", self.schema, self.table_name, self.column_name,

@@ -84,6 +84,10 @@ def _identity_statements(autogen_context: AutogenContext, op: AlterIdentityOp) -
                        f"DO $$BEGIN EXECUTE 'DROP SEQUENCE ' || {owned}; END$$"]
     if isinstance(before, IdentityState) and not isinstance(after, IdentityState):
         statements.append(f"{head} DROP IDENTITY")
+        if op.after_nullable:
+            statements.append(f"{head} DROP NOT NULL")
+    if isinstance(after, IdentityState) and op.before_nullable:
+        statements.append(f"{head} SET NOT NULL")
     if after == SERIAL:
         sequence = _qualified(
             autogen_context, f"{op.table_name}_{op.column_name}_seq", op.schema
