@@ -228,6 +228,34 @@ def test_postgresql_cross_family_change_casts_both_ways(
 
 
 @pytest.mark.backends("postgresql")
+def test_postgresql_cast_with_changed_server_default(tmp_path: Path, db_url: str) -> None:
+    # a boolean default cannot be cast to integer either: drop it, cast, set the new one
+    before = _metadata(sa.Column("c", sa.Boolean, server_default=sa.true(), nullable=False))
+    after = _metadata(sa.Column("c", sa.Integer, server_default=sa.text("1"), nullable=False))
+    project = AlembicProject(tmp_path, db_url)
+    project.create(before)
+    assert op_kinds(project.diff(after)) == ["modify_default", "modify_type", "modify_default"]
+    rev = project.round_trip(before, after)
+    upgrade, downgrade = rev.text.split("def downgrade")
+    assert upgrade.index("server_default=None") < upgrade.index("postgresql_using='c::INTEGER'")
+    assert upgrade.index("postgresql_using") < upgrade.index("server_default=sa.text('1')")
+    assert downgrade.index("server_default=None") < downgrade.index("postgresql_using")
+    assert downgrade.index("postgresql_using='c::BOOLEAN'") < downgrade.index(
+        "server_default=sa.text('true')")
+
+
+@pytest.mark.backends("postgresql")
+def test_postgresql_cast_keeps_unchanged_server_default(tmp_path: Path, db_url: str) -> None:
+    # '42' is the same default for text and integer, so it is set again after the cast
+    before = _metadata(sa.Column("c", sa.Text, server_default="42"))
+    after = _metadata(sa.Column("c", sa.Integer, server_default="42"))
+    rev = AlembicProject(tmp_path, db_url).round_trip(before, after)
+    upgrade, downgrade = rev.text.split("def downgrade")
+    assert upgrade.count("server_default=") == 2 and "server_default='42'" in upgrade
+    assert "postgresql_using='c::TEXT'" in downgrade
+
+
+@pytest.mark.backends("postgresql")
 def test_postgresql_same_family_change_has_no_cast(tmp_path: Path, db_url: str) -> None:
     rev = AlembicProject(tmp_path, db_url).round_trip(
         _metadata(sa.Column("c", sa.Integer)), _metadata(sa.Column("c", sa.BigInteger))

@@ -84,6 +84,29 @@ def using_expression(
     return quoted + "".join(f"::{step}" for step in steps)
 
 
+def _default_steps(
+    op: AlterColumnOp, casting: CastingAlterColumnOp, model_default: Any
+) -> list[AlterColumnOp]:
+    """Drop the old default, cast, set the new one: PostgreSQL cannot cast a default across
+    families either, and one ``alter_column`` changes the type before the default."""
+    common = {"schema": op.schema, "existing_nullable": op.modify_nullable
+              if op.modify_nullable is not None else op.existing_nullable}
+    drop = AlterColumnOp(
+        op.table_name, op.column_name, existing_type=op.existing_type,
+        existing_server_default=op.existing_server_default, modify_server_default=None,
+        schema=op.schema, existing_nullable=op.existing_nullable,
+    )
+    casting.existing_server_default = None
+    casting.modify_server_default = False
+    steps: list[AlterColumnOp] = [drop, casting]
+    if model_default is not None:
+        steps.append(AlterColumnOp(
+            op.table_name, op.column_name, existing_type=op.modify_type,
+            existing_server_default=None, modify_server_default=model_default, **common,
+        ))
+    return steps
+
+
 def add_postgresql_casts(
     autogen_context: AutogenContext,
     modify_table_ops: ModifyTableOps,
@@ -94,7 +117,9 @@ def add_postgresql_casts(
 ) -> PriorityDispatchResult:
     """Give each cross-family type change of this table a cast, both ways."""
     dialect = autogen_context.dialect
-    for index, op in enumerate(modify_table_ops.ops):
+    rewritten: list[Any] = []
+    for op in modify_table_ops.ops:
+        rewritten.append(op)
         if not isinstance(op, AlterColumnOp) or isinstance(op, CastingAlterColumnOp):
             continue
         if op.modify_type is None or op.existing_type is None or "postgresql_using" in op.kw:
@@ -103,6 +128,15 @@ def add_postgresql_casts(
         new = _implementation(op.modify_type, dialect)
         using = using_expression(op.column_name, old, new, dialect)
         back = using_expression(op.column_name, new, old, dialect)
-        if using and back:
-            modify_table_ops.ops[index] = CastingAlterColumnOp.from_op(op, using, back)
+        if not (using and back):
+            continue
+        casting = CastingAlterColumnOp.from_op(op, using, back)
+        rewritten[-1] = casting
+        if op.existing_server_default not in (None, False) and metadata_table is not None:
+            model_default = op.modify_server_default
+            if model_default is False:  # unchanged: the model's default, set again after
+                column = {c.name: c for c in metadata_table.c}.get(op.column_name)
+                model_default = column.server_default if column is not None else None
+            rewritten[-1:] = _default_steps(op, casting, model_default)
+    modify_table_ops.ops[:] = rewritten
     return PriorityDispatchResult.CONTINUE
