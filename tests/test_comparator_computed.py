@@ -88,3 +88,14 @@ def test_include_object_can_exclude_the_column(tmp_path: Path, db_url: str) -> N
     project = AlembicProject(tmp_path, db_url, options={"include_object": include_object})
     project.create(_metadata("a * 2", persisted=True))
     assert project.diff(_metadata("a * 3", persisted=True)) == []
+
+
+@pytest.mark.backends("postgresql", "mariadb")
+def test_without_batch_mode(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url, options={"render_as_batch": False})
+    rev = project.round_trip(_metadata("a * 2", persisted=True),
+                             _metadata("a * 3", persisted=True))
+    upgrade = rev.text.split("def downgrade")[0]
+    assert upgrade.index("op.drop_column('item', 'c')") < upgrade.index(
+        "op.add_column('item', sa.Column('c', sa.Integer(), sa.Computed('a * 3', persisted=True)"
+    )

@@ -10,7 +10,11 @@ The model side is what ``CREATE TABLE`` would emit: CHECKs on the table and its 
 including those a type adds (``Boolean(create_constraint=True)``, non-native ``Enum``) but
 only where the type's own rule creates them on this dialect (never on PostgreSQL's native
 BOOLEAN). The database side reuses the constraints Alembic already reflected into
-``conn_table`` (one ``get_multi_check_constraints`` per run): no query of our own.
+``conn_table`` (one ``get_multi_check_constraints`` per run). The one query of our own, once
+per run and schema, is on MariaDB, whose column-level CHECKs reflection does not return.
+
+SQLite names no unnamed CHECK, and Alembic's batch recreate leaves such CHECKs out: on a table
+whose CHECKs change, the unnamed ones are first given a name (see ``renderers.checks``).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from .sql_text import compile_sql, ddl_compiler, dialect_family, normalize_sql
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
-    from alembic.operations.ops import ModifyTableOps
+    from alembic.operations.ops import MigrateOperation, ModifyTableOps
 
 log = logging.getLogger("alembic.autogenerate.compare")
 
@@ -40,6 +44,13 @@ log = logging.getLogger("alembic.autogenerate.compare")
 _SERVER_ADDED = {
     "mysql": re.compile(r"^json_valid \( [^ ]+ \)$"),
 }
+
+#: Reflection misses MariaDB's column-level CHECKs (named after their column); the catalog
+#: has them, marked LEVEL = 'Column'.
+_MARIADB_COLUMN_CHECKS = (
+    "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS"
+    " WHERE CONSTRAINT_SCHEMA = COALESCE(:schema, DATABASE()) AND LEVEL = 'Column'"
+)
 
 #: Dialects whose batch recreate (Alembic's) leaves out reflected CHECKs that have no name:
 #: SQLite stores none for an unnamed CHECK. Such CHECKs are restated under a name.
@@ -59,6 +70,7 @@ class _Check:
     text: str  # as the side states it: valid SQL for this dialect
     normalized: str
     constraint: sa.CheckConstraint
+    column_level: bool = False  # MariaDB's, which no DROP CONSTRAINT reaches
 
 
 def _model_checks(table: sa.Table, dialect: sa.Dialect) -> list[_Check]:
@@ -99,8 +111,9 @@ def _database_checks(
     assert dialect is not None
     server_added = _SERVER_ADDED.get(dialect_family(dialect.name))
     parents: dict[Any, str | None] = {"table_name": table.name, "schema_name": schema}
+    column_level = _column_level_checks(autogen_context, schema).get(table.name, [])
     checks = []
-    for constraint in table.constraints:
+    for constraint in [*table.constraints, *column_level]:
         if not isinstance(constraint, sa.CheckConstraint):
             continue
         text = str(constraint.sqltext)
@@ -112,8 +125,33 @@ def _database_checks(
             name, "check_constraint", parents
         ):
             continue
-        checks.append(_Check(name, text, normalized, constraint))
+        checks.append(_Check(name, text, normalized, constraint, constraint in column_level))
     return checks
+
+
+def _column_level_checks(
+    autogen_context: AutogenContext, schema: str | None
+) -> dict[str, list[sa.CheckConstraint]]:
+    """MariaDB's column-level CHECKs (``a INT CHECK (a > 0)``, as SQLAlchemy emits a Column's
+    CheckConstraint), which its reflection never returns, by table: one query per schema and
+    run, kept on the migration context."""
+    dialect = autogen_context.dialect
+    if not getattr(dialect, "is_mariadb", False) or autogen_context.connection is None:
+        return {}
+    store = vars(autogen_context.migration_context).setdefault("_flask_migrate_plus", {})
+    cache = store.setdefault(__name__, {})
+    if schema not in cache:
+        rows = autogen_context.connection.execute(
+            sa.text(_MARIADB_COLUMN_CHECKS), {"schema": schema}
+        )
+        found: dict[str, list[sa.CheckConstraint]] = {}
+        for table_name, name, clause in rows:
+            table = sa.Table(table_name, sa.MetaData(), schema=schema)
+            found.setdefault(table_name, []).append(
+                sa.CheckConstraint(sa.text(clause), name=name, table=table)
+            )
+        cache[schema] = found
+    return cache[schema]
 
 
 def _same_name_and_text(model: _Check, database: _Check) -> bool:
@@ -163,6 +201,25 @@ def _name_for_new(table_name: str, check: _Check) -> str:
     return conv(f"ck_{table_name[:_TABLE_PART]}_{digest}")
 
 
+def _pair(
+    in_model: list[_Check], in_database: list[_Check]
+) -> tuple[list[_Check], list[tuple[_Check, _Check]]]:
+    """Take equal CHECKs out of ``in_database``; return the model's unmatched ones and the
+    (model, database) pairs. Exact pairs first, so that an unnamed model CHECK cannot take
+    the partner of a named one."""
+    pairs: list[tuple[_Check, _Check]] = []
+    for rule in (_same_name_and_text, _same_text):
+        unmatched: list[_Check] = []
+        for check in in_model:
+            match = _pop_match(in_database, check, rule)
+            if match is None:
+                unmatched.append(check)
+            else:
+                pairs.append((check, match))
+        in_model = unmatched
+    return in_model, pairs
+
+
 def _compare_check_constraints(
     autogen_context: AutogenContext,
     modify_table_ops: ModifyTableOps,
@@ -172,29 +229,29 @@ def _compare_check_constraints(
     metadata_table: sa.Table | None,
 ) -> PriorityDispatchResult:
     """Emit drop/create ops for CHECKs that differ between the database and the model."""
-    from alembic.operations import ops
-
-    from ..renderers.checks import RestateCheckOp
-
     if conn_table is None or metadata_table is None:
         return PriorityDispatchResult.CONTINUE  # create_table / drop_table carry their CHECKs
     dialect = autogen_context.dialect
     assert dialect is not None
     in_database = _database_checks(autogen_context, conn_table, schema)
-    in_model = _model_checks(metadata_table, dialect)
-    kept: list[_Check] = []  # database side of the pairs that need nothing
-    # Exact pairs first, so an unnamed model CHECK cannot take a named one's partner.
-    for rule in (_same_name_and_text, _same_text):
-        unmatched: list[_Check] = []
-        for check in in_model:
-            match = _pop_match(in_database, check, rule)
-            if match is None:
-                unmatched.append(check)
-            else:
-                kept.append(match)
-        in_model = unmatched
+    in_model, pairs = _pair(_model_checks(metadata_table, dialect), in_database)
+    table_ops = _add_ops(autogen_context, schema, tname, in_model, in_database)
+    unnamed_lost = dialect.name in _UNNAMED_LOST_ON_RECREATE
+    table_ops += _drop_ops(autogen_context, schema, tname, in_database, unnamed_lost)
+    if table_ops and unnamed_lost:
+        table_ops[:0] = _restate_ops(schema, tname, pairs)
+    modify_table_ops.ops.extend(table_ops)
+    return PriorityDispatchResult.CONTINUE
 
-    table_ops: list[ops.MigrateOperation] = []
+
+def _add_ops(
+    autogen_context: AutogenContext, schema: str | None, tname: str,
+    in_model: list[_Check], in_database: list[_Check],
+) -> list[MigrateOperation]:
+    """Create each model CHECK left unmatched; first drop the database's one of that name."""
+    from alembic.operations import ops
+
+    table_ops: list[MigrateOperation] = []
     for check in in_model:
         old = _pop_match(in_database, check, _same_name)
         compare_to = old.constraint if old is not None else None
@@ -211,12 +268,28 @@ def _compare_check_constraints(
             log.info("Detected added check constraint %r on table %r", name, tname)
         new = _new_constraint(tname, schema, name, check.text)
         table_ops.append(ops.AddConstraintOp.from_constraint(new))
+    return table_ops
 
-    unnamed_lost = dialect.name in _UNNAMED_LOST_ON_RECREATE
+
+def _drop_ops(
+    autogen_context: AutogenContext, schema: str | None, tname: str,
+    in_database: list[_Check], unnamed_lost: bool,
+) -> list[MigrateOperation]:
+    """Drop each database CHECK left unmatched, by its name (one we give it on SQLite)."""
+    from alembic.operations import ops
+
+    from ..renderers.checks import RestateCheckOp
+
+    table_ops: list[MigrateOperation] = []
     for old in in_database:
         if not autogen_context.run_object_filters(
             old.constraint, old.name, "check_constraint", True, None
         ):
+            continue
+        if old.column_level:
+            log.warning("Cannot drop column-level check constraint %r on %r.%r: MariaDB "
+                        "removes it only with the column's definition; remove it by hand",
+                        old.text, tname, old.name)
             continue
         if old.name is not None:
             table_ops.append(ops.DropConstraintOp.from_constraint(old.constraint))
@@ -231,22 +304,26 @@ def _compare_check_constraints(
             continue
         log.info("Detected removed check constraint %r on table %r", old.name or old.text,
                  tname)
+    return table_ops
 
-    if table_ops and unnamed_lost:
-        restated = [
-            RestateCheckOp.from_constraint(
-                _new_constraint(tname, schema, _name_for_new(tname, check), check.text)
-            )
-            for check in kept
-            if check.name is None
-        ]
-        for check in kept:
-            if check.name is None:
-                log.info("Naming unnamed check constraint %r on table %r, which the batch "
-                         "recreate would otherwise drop", check.text, tname)
-        table_ops[:0] = restated
-    modify_table_ops.ops.extend(table_ops)
-    return PriorityDispatchResult.CONTINUE
+
+def _restate_ops(
+    schema: str | None, tname: str, pairs: list[tuple[_Check, _Check]]
+) -> list[MigrateOperation]:
+    """Name the unnamed database CHECKs the model keeps, before a batch recreate drops them;
+    under the model's name when it has one."""
+    from ..renderers.checks import RestateCheckOp
+
+    table_ops: list[MigrateOperation] = []
+    for model, database in pairs:
+        if database.name is not None:
+            continue
+        name = _name_for_new(tname, model)
+        log.info("Naming unnamed check constraint %r on table %r as %r, so that the batch "
+                 "recreate keeps it", database.text, tname, str(name))
+        named = _new_constraint(tname, schema, name, database.text)
+        table_ops.append(RestateCheckOp.from_constraint(named))
+    return table_ops
 
 
 def setup(plugin: Plugin) -> None:
