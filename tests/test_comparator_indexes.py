@@ -348,6 +348,18 @@ def test_dropping_fk_drops_the_index_mariadb_made_for_it(
 
 
 @pytest.mark.backends("mariadb")
+def test_dropping_fk_column_round_trips(db_url: str, tmp_path: Path) -> None:
+    after = sa.MetaData()
+    sa.Table("parent", after, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table("child", after, sa.Column("id", sa.Integer, primary_key=True))
+    rev = AlembicProject(tmp_path, db_url).round_trip(_parent_child("fk_child_pid", True), after)
+    downgrade = rev.text.split("def downgrade")[1]
+    assert "drop_column('pid')" in rev.text
+    assert downgrade.index("add_column(") < downgrade.index("create_index(")
+    assert downgrade.index("create_index(") < downgrade.index("create_foreign_key(")
+
+
+@pytest.mark.backends("mariadb")
 def test_dropping_fk_keeps_an_index_the_model_declares(db_url: str, tmp_path: Path) -> None:
     project = AlembicProject(tmp_path, db_url)
     after = _parent_child("fk_child_pid", False, declared_index=True)
