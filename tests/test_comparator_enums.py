@@ -66,14 +66,14 @@ def _downgrade_text(rev_text: str) -> str:
 
 def _executed_sql(text: str) -> list[str]:
     """The SQL strings passed to ``op.execute`` in a block of script text."""
-    tree = ast.parse(textwrap.dedent(text))
-    return [
-        ast.literal_eval(node.args[0])
-        for node in ast.walk(tree)
+    calls = [
+        node
+        for node in ast.walk(ast.parse(textwrap.dedent(text)))
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == "execute"
     ]
+    return [ast.literal_eval(call.args[0]) for call in sorted(calls, key=lambda c: c.lineno)]
 
 
 def _enum_values(project: AlembicProject, name: str = "status") -> list[str]:
@@ -208,6 +208,42 @@ def test_pg_value_removed_keeps_rows_and_default(tmp_path: Path, db_url: str) ->
     project.downgrade()
     assert _enum_values(project) == ["a", "b", "c"]
     assert project.diff(models_a) == []
+
+
+@pg_only
+@pytest.mark.parametrize(
+    ("old", "new", "old_default", "new_default"),
+    [
+        (("a", "b", "c"), ("a", "c"), "b", "c"),  # the default's value is removed
+        (("a", "b"), ("a", "x"), "b", "x"),  # renamed
+        (("a", "b"), ("a", "b", "c"), "a", "c"),  # added
+        (("a", "b"), ("b", "a"), "a", None),  # reordered, default dropped
+    ],
+    ids=["removed", "renamed", "added", "reordered"],
+)
+def test_pg_default_changed_with_the_values(
+    tmp_path: Path,
+    db_url: str,
+    old: tuple[str, ...],
+    new: tuple[str, ...],
+    old_default: str,
+    new_default: str | None,
+) -> None:
+    # The enum op sets the default itself, on the right side of the type change both ways:
+    # a separate alter_column would, on downgrade, set a value the type only gets back later.
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(
+        _models(old, default=old_default), _models(new, default=new_default)
+    )
+    assert "server_default=" not in rev.text
+    up = _executed_sql(_upgrade_text(rev.text))
+    down = _executed_sql(_downgrade_text(rev.text))
+    if new_default is None:
+        assert "ALTER TABLE orders ALTER COLUMN status DROP DEFAULT" in up
+        assert not any("SET DEFAULT" in sql for sql in up)
+    else:
+        assert up[-1] == f"ALTER TABLE orders ALTER COLUMN status SET DEFAULT '{new_default}'"
+    assert down[-1] == f"ALTER TABLE orders ALTER COLUMN status SET DEFAULT '{old_default}'::status"
 
 
 @pg_only

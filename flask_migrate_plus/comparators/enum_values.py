@@ -22,13 +22,33 @@ from alembic.operations.ops import MigrateOperation
 
 
 class EnumColumn(NamedTuple):
-    """A table column typed with the enum (or an array of it), as the database has it."""
+    """A table column typed with the enum (or an array of it), as the database has it.
+
+    ``default`` is the column default before the change: SQL text as PostgreSQL prints it
+    (``'a'::status``), or a model ``DefaultClause`` on the reversed op. When the same
+    migration changes that default, the op takes the change over (``default_changes``):
+    a default must be dropped and set around the type change anyway, and a separate
+    ``alter_column`` would run on the wrong side of it in one direction (setting, on
+    downgrade, a value that the type only gets back later).
+    """
 
     schema: str | None  # None: the connection's default schema
     table: str
     column: str
     is_array: bool
-    default: str | None  # the column default as PostgreSQL prints it, e.g. "'a'::status"
+    default: Any
+    new_default: Any = None
+    default_changes: bool = False
+
+    def reversed(self) -> EnumColumn:
+        if not self.default_changes:
+            return self
+        return self._replace(default=self.new_default, new_default=self.default)
+
+    @property
+    def final_default(self) -> Any:
+        """The default the column has once the op ran."""
+        return self.new_default if self.default_changes else self.default
 
 
 class AddedValue(NamedTuple):
@@ -123,7 +143,7 @@ class SyncEnumValuesOp(MigrateOperation):
             self.name,
             self.new_values,
             self.old_values,
-            self.columns,
+            [column.reversed() for column in self.columns],
             allow_rename=self.allow_rename,
         )
 

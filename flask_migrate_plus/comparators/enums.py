@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.operations.ops import CreateTableOp, DropTableOp
+from alembic.operations.ops import AlterColumnOp, CreateTableOp, DropTableOp, ModifyTableOps
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.dialects import postgresql
@@ -208,6 +208,34 @@ def _enum_column(row: Any, default_schema: str | None) -> EnumColumn:
     )
 
 
+def _take_default_changes(upgrade_ops: Any, columns: list[EnumColumn]) -> list[EnumColumn]:
+    """Move server-default changes of these columns from ``alter_column`` into the enum op
+    (see :class:`EnumColumn`); an ``alter_column`` left with nothing to do is dropped."""
+    wanted = {(column.schema, column.table, column.column): column for column in columns}
+    for table_ops in upgrade_ops.ops:
+        if not isinstance(table_ops, ModifyTableOps):
+            continue
+        for alter in list(table_ops.ops):
+            key = (table_ops.schema, table_ops.table_name, getattr(alter, "column_name", None))
+            if (
+                key not in wanted
+                or not isinstance(alter, AlterColumnOp)
+                or alter.modify_type is not None  # the column leaves the enum: not ours
+                or alter.modify_server_default is False
+            ):
+                continue
+            wanted[key] = wanted[key]._replace(
+                new_default=alter.modify_server_default, default_changes=True
+            )
+            alter.modify_server_default = False
+            if not alter.has_changes():
+                table_ops.ops.remove(alter)
+    upgrade_ops.ops[:] = [
+        op for op in upgrade_ops.ops if not isinstance(op, ModifyTableOps) or op.ops
+    ]
+    return list(wanted.values())
+
+
 def _existing_type(column: Any, dialect: Any, default_schema: str | None, existing: Any) -> Any:
     """A copy of ``column`` whose enum type will not be created again, if its type exists."""
     if not isinstance(column, sa.Column):
@@ -240,10 +268,12 @@ def _reuse_existing_types(
 
 
 def _has_enum_column(upgrade_ops: Any, dialect: Any) -> bool:
+    """Whether a create_table (or the one a drop_table reverses into) has an enum column."""
     for op in upgrade_ops.ops:
-        create = getattr(op, "_reverse", None)
-        if isinstance(op, DropTableOp) and create is not None:
-            if any(native_enum(getattr(c, "type", None), dialect)[0] for c in create.columns):
+        create = op if isinstance(op, CreateTableOp) else getattr(op, "_reverse", None)
+        if isinstance(op, (CreateTableOp, DropTableOp)) and create is not None:
+            columns = [item for item in create.columns if isinstance(item, sa.Column)]
+            if any(native_enum(column.type, dialect)[0] is not None for column in columns):
                 return True
     return False
 
@@ -287,6 +317,7 @@ def compare_postgresql_enums(
                 *(name, tuple(old), new, ", ".join(blockers)),
             )
             continue
+        op.columns = tuple(_take_default_changes(upgrade_ops, list(op.columns)))
         found.append(op)
         log.info("Detected changed values of enum %r: %r -> %r", name, tuple(old), new)
     # Before every table op, so new and altered columns see the new values; on downgrade

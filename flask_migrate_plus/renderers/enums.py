@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import sqlalchemy as sa
+
 from ..comparators.enum_values import EnumColumn, SyncEnumValuesOp
 
 #: What ``text()`` takes for a bind parameter (a colon, a word, no colon or word around it).
@@ -54,7 +56,8 @@ class _Names:
     """Quoted, schema-qualified names for one op, from the dialect's identifier preparer."""
 
     def __init__(self, autogen_context: Any, op: SyncEnumValuesOp) -> None:
-        self.preparer = autogen_context.dialect.identifier_preparer
+        self.dialect = autogen_context.dialect
+        self.preparer = self.dialect.identifier_preparer
         self.schema = op.schema
         self.type = self.qualified(op.schema, op.name)
         self.new_type = self.qualified(op.schema, _temporary_name(op.name))
@@ -66,6 +69,18 @@ class _Names:
 
     def column(self, column: EnumColumn) -> tuple[str, str]:
         return self.qualified(column.schema, column.table), self.preparer.quote(column.column)
+
+
+def default_sql(default: Any, dialect: Any) -> str | None:
+    """SQL text for ``SET DEFAULT``: reflected text as is, or a model ``DefaultClause``."""
+    if default is None or isinstance(default, str):
+        return default
+    arg = default.arg
+    if isinstance(arg, str):
+        return sql_literal(arg)
+    if isinstance(arg, sa.TextClause):
+        return arg.text
+    return str(arg.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def _render_additions(names: _Names, op: SyncEnumValuesOp) -> list[str]:
@@ -86,11 +101,28 @@ def _render_rename(names: _Names, before: str, after: str) -> list[str]:
     return [_execute(sql)]
 
 
-def _restorable(default: str, values: tuple[str, ...]) -> bool:
+def _set_default(names: _Names, column: EnumColumn, default: str | None) -> str:
+    table, col = names.column(column)
+    action = "DROP DEFAULT" if default is None else f"SET DEFAULT {default}"
+    return _execute(f"ALTER TABLE {table} ALTER COLUMN {col} {action}")
+
+
+def _restorable(column: EnumColumn, default: str, values: tuple[str, ...]) -> bool:
     # A default naming one value survives only if the new type has that value; any other
-    # expression is restored as it was and fails loudly if it no longer makes sense.
-    match = _LITERAL_DEFAULT.match(default)
+    # expression (an array literal, a function) is restored as it was, and fails loudly if it
+    # no longer makes sense.
+    match = None if column.is_array else _LITERAL_DEFAULT.match(default)
     return match is None or match.group(1).replace("''", "'") in values
+
+
+def _render_default_changes(names: _Names, op: SyncEnumValuesOp) -> list[str]:
+    # After ADD VALUE or RENAME VALUE the columns are untouched: only the defaults this op
+    # took over from alter_column are set.
+    return [
+        _set_default(names, column, default_sql(column.new_default, names.dialect))
+        for column in op.columns
+        if column.default_changes
+    ]
 
 
 def _render_rebuild(names: _Names, op: SyncEnumValuesOp) -> list[str]:
@@ -105,11 +137,10 @@ def _render_rebuild(names: _Names, op: SyncEnumValuesOp) -> list[str]:
         table, col = names.column(column)
         array = "[]" if column.is_array else ""
         if column.default is not None:
-            lines.append(_execute(f"ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT"))
-            if _restorable(column.default, op.new_values):
-                restore.append(
-                    _execute(f"ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {column.default}")
-                )
+            lines.append(_set_default(names, column, None))
+        final = default_sql(column.final_default, names.dialect)
+        if final is not None and _restorable(column, final, op.new_values):
+            restore.append(_set_default(names, column, final))
         lines.append(
             _execute(
                 f"ALTER TABLE {table} ALTER COLUMN {col} TYPE {names.new_type}{array} "
@@ -125,7 +156,7 @@ def render_sync_enum_values(autogen_context: Any, op: SyncEnumValuesOp) -> list[
     """The migration lines for one enum type's change of values."""
     names = _Names(autogen_context, op)
     if op.additions is not None:
-        return _render_additions(names, op)
+        return _render_additions(names, op) + _render_default_changes(names, op)
     if op.rename is not None:
-        return _render_rename(names, *op.rename)
+        return _render_rename(names, *op.rename) + _render_default_changes(names, op)
     return _render_rebuild(names, op)
