@@ -99,3 +99,19 @@ def test_without_batch_mode(tmp_path: Path, db_url: str) -> None:
     assert upgrade.index("op.drop_column('item', 'c')") < upgrade.index(
         "op.add_column('item', sa.Column('c', sa.Integer(), sa.Computed('a * 3', persisted=True)"
     )
+
+
+def test_indexes_on_the_column_come_back(tmp_path: Path, db_url: str) -> None:
+    def metadata(expression: str) -> sa.MetaData:
+        metadata = _metadata(expression, persisted=True)
+        table = metadata.tables["item"]
+        sa.Index("ix_item_c", table.c.c)
+        sa.Index("ix_item_a_c", table.c.a, table.c.c)
+        return metadata
+
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(metadata("a * 2"), metadata("a * 3"))
+    assert "sa.Computed('a * 3', persisted=True)" in rev.text
+    with project.engine.connect() as conn:
+        assert {ix["name"] for ix in sa.inspect(conn).get_indexes("item")} == {
+            "ix_item_c", "ix_item_a_c"}

@@ -5,7 +5,8 @@ be modified"). No database lets a script change it in place everywhere (PostgreS
 cannot alter the expression at all), but a generated column holds no data of its own, so
 dropping it and adding it again with the new definition loses nothing and works on every
 backend, SQLite included (inside batch mode, the table is recreated). The script is plain
-``op.drop_column`` / ``op.add_column``; the downgrade restores the reflected definition.
+``op.drop_column`` / ``op.add_column`` (with the column's indexes dropped before and created
+again after); the downgrade restores the reflected definition.
 
 The expression is compared through ``sql_text.normalize_sql`` (PostgreSQL adds casts and
 parentheses, MariaDB backquotes and renames functions), and the STORED/VIRTUAL flag where the
@@ -39,6 +40,10 @@ _DEFAULT_PERSISTED: dict[str, tuple[tuple[int, ...] | None, bool, bool]] = {
     "sqlite": (None, False, False),
 }
 
+
+#: Dialects where dropping a column drops (PostgreSQL) or shrinks (MariaDB) its indexes.
+#: SQLite's batch recreate rebuilds them itself, since the column comes back by name.
+_INDEXES_FOLLOW_COLUMN = {"postgresql", "mysql"}
 
 
 class Definition(NamedTuple):
@@ -78,6 +83,17 @@ def _differs(database: Definition, model: Definition) -> bool:
     return known and database.persisted != model.persisted
 
 
+def _indexes_lost_with(table: sa.Table, column_name: str, dialect: sa.Dialect) -> list[sa.Index]:
+    """The database's indexes on a column that dropping the column would drop or shrink.
+
+    They are dropped first and made again, as reflected, once the column is back.
+    """
+    if dialect_family(dialect.name) not in _INDEXES_FOLLOW_COLUMN:
+        return []
+    return [index for index in sorted(table.indexes, key=lambda index: str(index.name))
+            if column_name in {column.name for column in index.columns}]
+
+
 def _compare_computed_columns(
     autogen_context: AutogenContext,
     modify_table_ops: ModifyTableOps,
@@ -108,12 +124,15 @@ def _compare_computed_columns(
         if not autogen_context.run_object_filters(model_column, name, "column", False,
                                                   conn_column):
             continue
+        indexes = _indexes_lost_with(conn_table, name, dialect)
+        modify_table_ops.ops += [ops.DropIndexOp.from_index(index) for index in indexes]
         modify_table_ops.ops.append(
             ops.DropColumnOp.from_column_and_tablename(schema, tname, conn_column)
         )
         modify_table_ops.ops.append(
             ops.AddColumnOp.from_column_and_tablename(schema, tname, model_column)
         )
+        modify_table_ops.ops += [ops.CreateIndexOp.from_index(index) for index in indexes]
         log.info("Detected changed generated column '%s.%s': %r (persisted=%s) -> %r "
                  "(persisted=%s)", tname, name, database.text, database.persisted,
                  model.text, model.persisted)
