@@ -465,3 +465,28 @@ def test_plain_to_spatial_mariadb(db_url: str, tmp_path: Path) -> None:
     assert "create_index(batch_op.f('ix_shapes_shape'), ['shape'], unique=False, mysql_length=" in (
         downgrade
     )
+
+
+def _child_pointing_at(target: str, fk_name: str) -> sa.MetaData:
+    metadata = sa.MetaData()
+    for name in ("parent", "other"):
+        sa.Table(name, metadata, sa.Column("id", sa.Integer, primary_key=True))
+    fk = sa.ForeignKey(f"{target}.id", name=fk_name)
+    sa.Table(
+        "child",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("pid", sa.Integer, fk),
+    )
+    return metadata
+
+
+@pytest.mark.backends("mariadb")
+def test_replaced_fk_keeps_the_index_the_new_fk_needs(db_url: str, tmp_path: Path) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    project.create(_child_pointing_at("parent", "fk_child_old"))
+    project.stamp_base()
+    rev = project.revision(_child_pointing_at("other", "fk_child_new"))
+    assert rev is not None
+    assert "create_foreign_key(" in rev.text and "drop_index(" not in rev.text
+    project.upgrade()  # the new FK reuses MariaDB's index: dropping it would fail here

@@ -3,11 +3,14 @@
 The model compiles ``lower(b)`` or ``status = 'active'``; the database hands back its own
 spelling (PostgreSQL: ``lower((b)::text)``, ``((status)::text = 'active'::text)``; SQLite:
 the ``CREATE INDEX`` text as it was written). Both sides become a tuple of tokens with the
-noise removed (quotes around identifiers, case outside literals, ``::type`` casts, grouping
-parentheses, operator spellings), so that equal means "the same index" and ``!=`` decides.
+noise removed (quotes around identifiers, case outside literals, ``::type`` and ``CAST()``
+casts, grouping parentheses, operator spellings) and PostgreSQL's rewrites undone
+(``= ANY (ARRAY[..])`` is ``IN (..)``, ``BETWEEN`` becomes two comparisons), so that equal
+means "the same index" and ``!=`` decides.
 
-Known approximation: grouping parentheses are dropped, so ``(a OR b) AND c`` and
-``a OR (b AND c)`` compare equal; a change of only that kind goes unnoticed.
+Known approximations: grouping parentheses are dropped, so ``(a OR b) AND c`` and
+``a OR (b AND c)`` compare equal; casts are dropped, so a change of only a cast's type goes
+unnoticed (as with Alembic's own PostgreSQL expression comparison).
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ Alembic hides it while the FK exists and proposes ``drop_index`` on every later 
 here: when this run drops an FK, a non-unique index that the model does not declare, whose
 columns are exactly the FK's columns and whose name is the FK's name or its first column's
 name, belongs to that FK and is dropped with it (after it; the downgrade recreates it before
-the FK). An index the model declares, or that another remaining FK still needs, is kept.
+the FK). An index the model declares, or that an FK kept or added on the same columns
+still needs, is kept.
 """
 
 from __future__ import annotations
@@ -457,7 +458,11 @@ def drop_implicit_fk_indexes(
         if isinstance(op, ops.DropConstraintOp) and op.constraint_type == "foreignkey"
     }
     fks = {str(fk.name): fk for fk in conn_table.foreign_key_constraints if fk.name}
+    # FKs that stay or are added in this run need an index on their columns: keep it.
     remaining = [tuple(fk.column_keys) for name, fk in fks.items() if name not in dropped]
+    remaining += [
+        tuple(op.local_cols) for op in modify_ops.ops if isinstance(op, ops.CreateForeignKeyOp)
+    ]
     declared = {_model_name(ix, autogen_context) for ix in metadata_table.indexes}
     handled = _names_with_ops(modify_ops, constraints=False)
     reflected: dict[str, sa.Index] | None = None
@@ -477,7 +482,9 @@ def drop_implicit_fk_indexes(
                 continue
             if reflected is None:
                 reflected = reflected_indexes(autogen_context, schema, conn_table)
-            if autogen_context.run_object_filters(reflected[name], name, "index", True, None):
+            if name in reflected and autogen_context.run_object_filters(
+                reflected[name], name, "index", True, None
+            ):
                 modify_ops.ops.append(ops.DropIndexOp.from_index(reflected[name]))
                 handled.add(name)
                 log.info(
