@@ -69,6 +69,7 @@ def _dialect_columns(backend: str) -> list[sa.Column[Any]]:
     if backend == "postgresql":
         return [
             sa.Column("c_name", sa.String(50, collation="C")),
+            sa.Column("default_named", sa.String(50, collation="default")),
             sa.Column("tags", postgresql.ARRAY(sa.String(20))),
             sa.Column("docb", postgresql.JSONB),
             sa.Column("ip", postgresql.INET),
@@ -77,6 +78,7 @@ def _dialect_columns(backend: str) -> list[sa.Column[Any]]:
     if backend == "mariadb":
         return [
             sa.Column("bin_name", sa.String(50, collation="utf8mb4_bin")),
+            sa.Column("default_named", sa.String(50, collation="utf8mb4_general_ci")),
             sa.Column("latin", mysql.VARCHAR(50, charset="latin1")),
             sa.Column("both", mysql.VARCHAR(50, charset="utf8mb4", collation="utf8mb4_bin")),
             sa.Column("unsigned", mysql.INTEGER(unsigned=True)),

@@ -89,8 +89,7 @@ def _default_steps(
 ) -> list[AlterColumnOp]:
     """Drop the old default, cast, set the new one: PostgreSQL cannot cast a default across
     families either, and one ``alter_column`` changes the type before the default."""
-    common = {"schema": op.schema, "existing_nullable": op.modify_nullable
-              if op.modify_nullable is not None else op.existing_nullable}
+    final_nullable = op.modify_nullable if op.modify_nullable is not None else op.existing_nullable
     drop = AlterColumnOp(
         op.table_name, op.column_name, existing_type=op.existing_type,
         existing_server_default=op.existing_server_default, modify_server_default=None,
@@ -102,7 +101,8 @@ def _default_steps(
     if model_default is not None:
         steps.append(AlterColumnOp(
             op.table_name, op.column_name, existing_type=op.modify_type,
-            existing_server_default=None, modify_server_default=model_default, **common,
+            existing_server_default=None, modify_server_default=model_default,
+            schema=op.schema, existing_nullable=final_nullable,
         ))
     return steps
 

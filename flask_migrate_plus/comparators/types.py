@@ -68,9 +68,17 @@ def _attribute_changes(conn: sqltypes.TypeEngine, model: sqltypes.TypeEngine, fa
     return [name for name, read in readers.items() if read(conn) != read(model)]
 
 
-def _collation_changed(
-    conn: sqltypes.TypeEngine, model: sqltypes.TypeEngine, dialect: Dialect
-) -> bool:
+def _default_collation(conn_col: Column, dialect: Dialect) -> str | None:
+    """The collation a column has when it names none; reflection reports that one as None."""
+    if dialect_family(dialect.name) == "mysql":
+        # MariaDB shows a column COLLATE only when it differs from the table's
+        return conn_col.table.kwargs.get(f"{dialect.name}_collate")
+    return "default"  # PostgreSQL's name for the database collation
+
+
+
+def _collation_changed(conn_col: Column, model: sqltypes.TypeEngine, dialect: Dialect) -> bool:
+    conn = conn_col.type
     if dialect_family(dialect.name) not in COLLATION_DIALECTS:
         return False
     if not (isinstance(conn, sqltypes.String) and isinstance(model, sqltypes.String)):
@@ -79,7 +87,8 @@ def _collation_changed(
         r"\b(CHARACTER SET|NATIONAL)\b", model.compile(dialect=dialect).upper()
     ):
         return False  # a model charset implies its default collation, which MariaDB reports
-    return conn.collation != model.collation
+    default = _default_collation(conn_col, dialect)
+    return (conn.collation or default) != (model.collation or default)
 
 
 # -- false positives: DDL spellings the database stores as the same type --------------------
@@ -143,7 +152,7 @@ def compare_type(
     model_impl = implementation(model_type, dialect)
 
     changed = _attribute_changes(conn_type, model_impl, family)
-    if _collation_changed(conn_type, model_impl, dialect):
+    if _collation_changed(conn_col, model_impl, dialect):
         changed.append("collation")
     if changed:
         alter_column_op.existing_type = conn_type
