@@ -147,8 +147,8 @@ def _read_catalog(
     """All enum types with their values, and every column using each: two queries in all."""
     values: dict[TypeKey, list[str]] = {}
     for row in connection.execute(_PG_ENUM_VALUES):
-        values.setdefault((_schema_key(row.type_schema, default_schema), row.type_name), [])
-        values[(_schema_key(row.type_schema, default_schema), row.type_name)].append(row.label)
+        key = (_schema_key(row.type_schema, default_schema), row.type_name)
+        values.setdefault(key, []).append(row.label)
     users: dict[TypeKey, list[Any]] = {}
     for row in connection.execute(_PG_ENUM_COLUMNS):
         key = (_schema_key(row.type_schema, default_schema), row.type_name)

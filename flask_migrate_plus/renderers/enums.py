@@ -17,6 +17,9 @@ What the generated code does, per plan (see ``comparators/enum_values.py``):
   defaults. Rows holding a value that the new type lacks make the cast fail, which stops the
   migration (a comment in the script says so); nothing is deleted or rewritten silently.
   A default whose value the new type lacks is not restored (it could not be).
+
+A default that the same migration changes on one of the type's columns is set by this op
+(after the values change, in both directions), not by a separate ``alter_column``.
 """
 
 from __future__ import annotations
