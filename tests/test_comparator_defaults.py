@@ -51,6 +51,15 @@ def _common_columns() -> list[sa.Column[Any]]:
         sa.Column("unicode", sa.String(20), server_default="ÄÖ"),
         sa.Column("lowered", sa.String(20), server_default=sa.func.lower("X")),
         sa.Column("body", sa.Text, server_default="abc"),
+        sa.Column("clock", sa.Time, server_default=sa.text("CURRENT_TIME")),
+        sa.Column("epoch", sa.Date, server_default="2020-01-01"),
+        sa.Column("epoch_at", sa.DateTime, server_default="2020-01-01 00:00:00"),
+        sa.Column("zero_price", sa.Numeric(10, 2), server_default=sa.text("0")),
+        sa.Column("short_price", sa.Numeric(10, 2), server_default="1.5"),
+        sa.Column("zero_ratio", sa.Float, server_default=sa.text("0")),
+        sa.Column("percent", sa.String(20), server_default="100%"),
+        sa.Column("spaced", sa.String(20), server_default="  a  b "),
+        sa.Column("upper_true", sa.Boolean, server_default=sa.text("TRUE")),
         sa.Column("kind", sa.Enum("a", "b", name="kind_enum"), server_default="a"),
         sa.Column("kind_str", sa.Enum("a", "b", native_enum=False), server_default="b"),
     ]
@@ -270,3 +279,16 @@ def test_mariadb_catalog_read_is_one_query_per_run(tmp_path: Path, db_url: str) 
         statements.clear()
         assert project.diff(models(tables)) == []
         assert sum("information_schema.COLUMNS" in s for s in statements) == 1
+
+
+@pytest.mark.backends("mariadb")
+def test_mariadb_scheme_gets_the_same_rules(tmp_path: Path, db_url: str) -> None:
+    # mariadb+pymysql:// makes the dialect "mariadb" instead of "mysql"
+    url = db_url.replace("mysql+pymysql://", "mariadb+pymysql://")
+    project = AlembicProject(tmp_path, url)
+    assert project.engine.dialect.name == "mariadb"
+    project.create(_metadata(*_common_columns(), *_dialect_columns("mariadb")))
+    assert project.diff(_metadata(*_common_columns(), *_dialect_columns("mariadb"))) == []
+    models = _metadata(*_common_columns(), *_dialect_columns("mariadb"))
+    models.tables["t"].c.flag_false.server_default = sa.DefaultClause(sa.true())
+    assert op_kinds(project.diff(models)) == ["modify_default"]

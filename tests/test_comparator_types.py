@@ -7,6 +7,7 @@ carry a cast both ways; Alembic's own detections still happen.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -294,3 +295,21 @@ def test_user_setting_false_turns_comparison_off(tmp_path: Path, db_url: str) ->
     project = AlembicProject(tmp_path, db_url, options={"compare_type": False})
     project.create(_metadata(sa.Column("c", sa.String(50))))
     assert project.diff(_metadata(sa.Column("c", sa.String(100)))) == []
+
+
+@pytest.mark.backends("mariadb")
+def test_mariadb_scheme_gets_the_same_rules(tmp_path: Path, db_url: str,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    # mariadb+pymysql:// makes the dialect "mariadb" instead of "mysql"
+    url = db_url.replace("mysql+pymysql://", "mariadb+pymysql://")
+    project = AlembicProject(tmp_path, url)
+    assert project.engine.dialect.name == "mariadb"
+    models = _metadata(*_common_columns(), *_dialect_columns("mariadb"),
+                       sa.Column("c", sa.Integer))
+    project.create(models)
+    assert project.diff(models) == []
+    models.tables["t"].c.c.type = mysql.INTEGER(unsigned=True)
+    with caplog.at_level(logging.INFO):
+        assert op_kinds(project.diff(models)) == ["modify_type"]
+    assert any(m.startswith("Detected type change") and "'t.c' (unsigned)" in m
+               for m in caplog.messages)

@@ -48,8 +48,12 @@ def render_model_default(default: Any, autogen_context: AutogenContext) -> str |
     if isinstance(arg, str):
         # quoted and escaped the way this dialect's DDL writes it (MySQL doubles backslashes)
         compiler = dialect.statement_compiler(dialect, None)
-        return str(compiler.render_literal_value(arg, sqltypes.String()))
-    return str(arg.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        sql = str(compiler.render_literal_value(arg, sqltypes.String()))
+    else:
+        sql = str(arg.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    if dialect.paramstyle in ("format", "pyformat"):
+        sql = sql.replace("%%", "%")  # the driver undoes this doubling when it runs the DDL
+    return sql
 
 
 def _mysql_catalog_default(
