@@ -112,6 +112,13 @@ CHANGES = [
         ["mysql_length={'b': 20}", "mysql_length={'b': 10}"],
     ),
     Case(
+        "server-chosen-to-given-prefix",
+        MARIA,
+        lambda t: sa.Index("ix_t_body", t.c.body),
+        lambda t: sa.Index("ix_t_body", t.c.body, mysql_length=30),
+        ["mysql_length=30", "mysql_length={'body': 768}"],
+    ),
+    Case(
         "plain-to-fulltext",
         MARIA,
         lambda t: sa.Index("ix_t_body", t.c.body, mysql_length=20),
@@ -273,6 +280,7 @@ def _everything(backend: str) -> sa.MetaData:
         sa.Index("ix_t_len", t.c.b, mysql_length=10)
         sa.Index("ix_t_len2", t.c.b, t.c.status, mysql_length={"b": 5})
         sa.Index("ix_t_fulltext", t.c.body, mysql_prefix="FULLTEXT")
+        sa.Index("ix_t_text_prefix", t.c.body)  # MariaDB picks the prefix length
     return metadata
 
 
@@ -490,3 +498,32 @@ def test_replaced_fk_keeps_the_index_the_new_fk_needs(db_url: str, tmp_path: Pat
     assert rev is not None
     assert "create_foreign_key(" in rev.text and "drop_index(" not in rev.text
     project.upgrade()  # the new FK reuses MariaDB's index: dropping it would fail here
+
+
+def _as_mariadb_scheme(url: str) -> str:
+    return sa.make_url(url).set(drivername="mariadb+pymysql").render_as_string(False)
+
+
+@pytest.mark.skipif("mariadb" not in selected_backends(), reason="mariadb not selected")
+def test_mariadb_url_scheme(tmp_path: Path) -> None:
+    """``mariadb+pymysql://`` gives dialect name "mariadb", whose options are ``mariadb_*``
+    (SQLAlchemy ignores ``mysql_*`` index options there, in DDL and so here)."""
+    with fresh_database("mariadb", tmp_path) as url:
+        project = AlembicProject(tmp_path / "same", _as_mariadb_scheme(url))
+        project.create(_everything("mariadb"))
+        assert project.diff(_everything("mariadb")) == []
+        project.engine.dispose()
+    with fresh_database("mariadb", tmp_path) as url:
+        before = _metadata(lambda t: sa.Index("ix_t_b", t.c.b, mariadb_length={"b": 9}))
+        after = _metadata(lambda t: sa.Index("ix_t_b", t.c.b, mariadb_length={"b": 20}))
+        project = AlembicProject(tmp_path / "length", _as_mariadb_scheme(url))
+        rev = project.round_trip(before, after)
+        project.engine.dispose()
+    assert "mariadb_length={'b': 20}" in rev.text and "mariadb_length={'b': 9}" in rev.text
+    with fresh_database("mariadb", tmp_path) as url:
+        project = AlembicProject(tmp_path / "fk", _as_mariadb_scheme(url))
+        rev = project.round_trip(
+            _parent_child("fk_child_pid", True), _parent_child("fk_child_pid", False)
+        )
+        project.engine.dispose()
+    assert "drop_index(batch_op.f('fk_child_pid'))" in rev.text

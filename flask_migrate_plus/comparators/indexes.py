@@ -67,6 +67,9 @@ SORTING_NAMES = {"nullsfirst": "nulls_first", "nullslast": "nulls_last"}
 #: lets you choose; elsewhere the aspect does not exist).
 NULLS_DEFAULT = {"postgresql": {False: "last", True: "first"}}
 
+#: Column types MariaDB indexes only by a prefix (it picks one when the model gives none).
+PREFIX_ONLY_TYPES = (sa.Text, sa.LargeBinary)
+
 #: The access method PostgreSQL uses when ``postgresql_using`` is not given.
 PG_DEFAULT_USING = "btree"
 
@@ -78,13 +81,12 @@ CACHE_ATTRIBUTE = "_flask_migrate_plus_indexes"
 
 
 def _option(index: sa.Index, dialect: Dialect, key: str) -> Any:
-    """``<dialect>_<key>`` of ``index``; the MariaDB dialect also accepts ``mysql_<key>``."""
-    prefixes = [dialect.name] + (["mysql"] if dialect.name == "mariadb" else [])
-    for prefix in prefixes:
-        value = index.dialect_kwargs.get(f"{prefix}_{key}")
-        if value is not None:
-            return value
-    return None
+    """``<dialect>_<key>`` of ``index``: what SQLAlchemy's DDL uses on this dialect.
+
+    Only the dialect's own prefix counts: under a ``mariadb://`` URL SQLAlchemy creates the
+    index without its ``mysql_*`` options, so the database has none of them either.
+    """
+    return index.dialect_kwargs.get(f"{dialect.name}_{key}")
 
 
 def _compile(element: Any, dialect: Dialect) -> str:
@@ -189,6 +191,41 @@ def signature(index: sa.Index, dialect: Dialect) -> dict[str, Any]:
     for aspect, read in DIALECT_OPTIONS.get(dialect.name, {}).items():
         aspects[aspect] = read(index, dialect)
     return aspects
+
+
+def _server_chosen_prefixes(
+    reflected: dict[str, Any], model: sa.Index, dialect: Dialect
+) -> dict[str, Any]:
+    """MariaDB gives a TEXT/BLOB column in an index the longest prefix it can when the model
+    names none (768 characters of utf8mb4 TEXT, 3072 bytes of BLOB): not a difference."""
+    given = {column for column, _ in _mysql_length(model, dialect)}
+    chosen = {
+        column.name.lower()
+        for column in model.columns
+        if isinstance(getattr(column.type, "impl", column.type), PREFIX_ONLY_TYPES)
+    } - given
+    lengths = tuple((k, v) for k, v in reflected["length"] if k not in chosen)
+    return {**reflected, "length": lengths}
+
+
+Adjustment = Callable[[dict[str, Any], sa.Index, "Dialect"], dict[str, Any]]
+
+#: Per dialect, how the reflected signature is read in the light of the model index: for
+#: what the server decides by itself when the model leaves it open.
+REFLECTED_ADJUSTMENTS: dict[str, list[Adjustment]] = {
+    "mysql": [_server_chosen_prefixes],
+    "mariadb": [_server_chosen_prefixes],
+}
+
+
+def compared_signatures(
+    reflected: sa.Index, model: sa.Index, dialect: Dialect
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The two signatures to compare with ``!=``: reflected (adjusted) and model."""
+    old = signature(reflected, dialect)
+    for adjust in REFLECTED_ADJUSTMENTS.get(dialect.name, []):
+        old = adjust(old, model, dialect)
+    return old, signature(model, dialect)
 
 
 def describe_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
@@ -413,7 +450,7 @@ def compare_indexes(
 
     for name in sorted(model.keys() & reflected.keys() - handled):
         new, old = model[name], reflected[name]
-        new_sig, old_sig = signature(new, dialect), signature(old, dialect)
+        old_sig, new_sig = compared_signatures(old, new, dialect)
         if new_sig != old_sig and autogen_context.run_object_filters(
             new, name, "index", False, old
         ):
