@@ -259,6 +259,15 @@ def test_postgresql_cast_keeps_unchanged_server_default(tmp_path: Path, db_url: 
 
 
 @pytest.mark.backends("postgresql")
+def test_postgresql_cast_quotes_the_column_name(tmp_path: Path, db_url: str) -> None:
+    rev = AlembicProject(tmp_path, db_url).round_trip(
+        _metadata(sa.Column("Is Active", sa.Boolean)),
+        _metadata(sa.Column("Is Active", sa.Integer)),
+    )
+    assert """postgresql_using='"Is Active"::INTEGER'""" in rev.text
+
+
+@pytest.mark.backends("postgresql")
 def test_postgresql_same_family_change_has_no_cast(tmp_path: Path, db_url: str) -> None:
     rev = AlembicProject(tmp_path, db_url).round_trip(
         _metadata(sa.Column("c", sa.Integer)), _metadata(sa.Column("c", sa.BigInteger))
