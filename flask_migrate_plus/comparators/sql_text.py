@@ -34,6 +34,8 @@ _TOKENS = {
     True: re.compile(f"(?P<string>{_STRING_BACKSLASH}){_TOKEN_TAIL}"),
 }
 
+Token = tuple[str, str]
+
 #: Dialects that share one set of rules.
 _FAMILY = {"mariadb": "mysql"}
 
@@ -47,25 +49,31 @@ _OPERATOR_SYNONYMS = {
     "==": ("=",),
 }
 
-#: Functions a server renames when it stores an expression, per dialect family.
-_FUNCTION_SYNONYMS: dict[str, dict[str, str]] = {
+#: Functions and operators a server renames when it stores an expression, per dialect family.
+_WORD_SYNONYMS: dict[str, dict[str, Token]] = {
     "mysql": {
-        "lcase": "lower",
-        "ucase": "upper",
-        "octet_length": "length",
-        "character_length": "char_length",
-        "substr": "substring",
+        "lcase": ("word", "lower"),
+        "ucase": ("word", "upper"),
+        "octet_length": ("word", "length"),
+        "character_length": ("word", "char_length"),
+        "substr": ("word", "substring"),
+        "mod": ("op", "%"),
     },
 }
+
+#: PostgreSQL writes a negative constant as a cast string: ``'-1'::integer``.
+_NUMERIC_TYPES = {"integer", "bigint", "smallint", "numeric", "real", "double", "int", "int4",
+                  "int8", "int2", "float8", "float4", "decimal"}
+
+#: Words that end an operand: a ``-`` after one of these is a sign, not a subtraction.
+_KEYWORDS = {"and", "or", "not", "is", "in", "like", "ilike", "between", "when", "then",
+             "else", "case", "return", "any", "all"}
 
 #: Words that may follow ``::`` as part of one PostgreSQL type name.
 _TYPE_NAME_CONTINUATION = {"varying", "precision", "without", "with", "time", "zone"}
 
 #: Words after which ``(`` only groups; after any other word it opens a call or a list.
-_GROUPING_AFTER = {"and", "or", "not", "is", "like", "ilike", "between", "when", "then",
-                   "else", "case", "return"}
-
-Token = tuple[str, str]
+_GROUPING_AFTER = _KEYWORDS - {"in", "any", "all"}
 
 #: Each comparison and its negation.
 _NEGATED: dict[Token, Token] = {
@@ -83,10 +91,13 @@ def normalize_sql(text: str, dialect_name: str) -> str:
     """``text`` in canonical form for ``dialect_name``; equal results mean the same SQL."""
     family = dialect_family(dialect_name)
     tokens = _tokenize(text, backslash_escapes=family == "mysql")
+    tokens = _signed_numbers(tokens)
     tokens = _strip_casts(tokens)
+    tokens = _strip_cast_calls(tokens)
     tokens = _any_array_as_in(tokens)
-    tokens = _apply_synonyms(tokens, _FUNCTION_SYNONYMS.get(family, {}))
+    tokens = _apply_synonyms(tokens, _WORD_SYNONYMS.get(family, {}))
     tokens = _between_as_comparisons(tokens)
+    tokens = _single_value_in(tokens)
     tokens = _negated_comparisons(tokens)
     tokens = _drop_grouping_parentheses(tokens)
     return " ".join(value for _, value in tokens)
@@ -134,8 +145,8 @@ def _tokenize(text: str, *, backslash_escapes: bool) -> list[Token]:
 
 
 def _canonical_string(body: str, backslash_escapes: bool) -> str:
-    if backslash_escapes:
-        body = re.sub(r"\\(.)", r"\1", body.replace("''", "'"))
+    if backslash_escapes:  # MySQL keeps the backslash of \% and \_ (LIKE escapes)
+        body = re.sub(r"\\([^%_])", r"\1", body.replace("''", "'"))
     else:
         body = body.replace("''", "'")
     return "'" + body.replace("'", "''") + "'"
@@ -166,6 +177,9 @@ def _strip_casts(tokens: list[Token]) -> list[Token]:
             out.append(tokens[index])
             index += 1
             continue
+        type_name = tokens[index + 1][1] if index + 1 < len(tokens) else ""
+        if out and out[-1][0] == "string" and type_name in _NUMERIC_TYPES:
+            out[-1] = ("number", out[-1][1].strip("'"))  # '-1'::integer is the number -1
         index += 2  # "::" and the first word of the type name
         while index < len(tokens) and tokens[index][0] == "word" and (
             tokens[index][1] in _TYPE_NAME_CONTINUATION
@@ -178,6 +192,50 @@ def _strip_casts(tokens: list[Token]) -> list[Token]:
         ):
             index += 2
     return out
+
+
+def _strip_cast_calls(tokens: list[Token]) -> list[Token]:
+    """``CAST(x AS type)`` becomes ``(x)``: casts are dropped on both sides, as ``::`` is."""
+    out: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        if tokens[index] == ("word", "cast") and tokens[index + 1 : index + 2] == [
+            ("punct", "(")
+        ]:
+            close = _closing(tokens, index + 1, "(", ")")
+            inner = tokens[index + 2 : close]
+            depth = 0
+            for position, token in enumerate(inner):
+                depth += token == ("punct", "(")
+                depth -= token == ("punct", ")")
+                if depth == 0 and token == ("word", "as"):
+                    inner = inner[:position]
+                    break
+            out += [("punct", "("), *_strip_cast_calls(inner), ("punct", ")")]
+            index = close + 1
+            continue
+        out.append(tokens[index])
+        index += 1
+    return out
+
+
+def _signed_numbers(tokens: list[Token]) -> list[Token]:
+    """A ``-`` that starts an operand joins the number after it: ``- 1`` is ``-1``."""
+    out: list[Token] = []
+    for token in tokens:
+        if token[0] == "number" and out and out[-1] == ("op", "-") and _operand_starts(out[:-1]):
+            out[-1] = ("number", "-" + token[1])
+        else:
+            out.append(token)
+    return out
+
+
+def _operand_starts(before: list[Token]) -> bool:
+    """Whether what follows ``before`` begins an operand (so a ``-`` there is a sign)."""
+    if not before:
+        return True
+    kind, value = before[-1]
+    return kind == "op" or value in ("(", ",", "[") or (kind == "word" and value in _KEYWORDS)
 
 
 def _any_array_as_in(tokens: list[Token]) -> list[Token]:
@@ -208,37 +266,71 @@ def _any_array_as_in(tokens: list[Token]) -> list[Token]:
     return out
 
 
-def _apply_synonyms(tokens: Iterable[Token], functions: dict[str, str]) -> list[Token]:
+def _apply_synonyms(tokens: Iterable[Token], words: dict[str, Token]) -> list[Token]:
     out: list[Token] = []
     for kind, value in tokens:
         if kind == "op" and value in _OPERATOR_SYNONYMS:
             out.extend(("word" if word.isalpha() else "op", word)
                        for word in _OPERATOR_SYNONYMS[value])
-        elif kind == "word" and value in functions:
-            out.append((kind, functions[value]))
+        elif kind == "word" and value in words:
+            out.append(words[value])
         else:
             out.append((kind, value))
     return out
 
 
+def _is_operand(token: Token) -> bool:
+    """A constant or a column name: something a rewrite may repeat or move."""
+    kind, value = token
+    return kind in ("number", "string") or (kind == "word" and value not in _KEYWORDS)
+
+
 def _between_as_comparisons(tokens: list[Token]) -> list[Token]:
-    """``x BETWEEN a AND b`` (simple operands) as PostgreSQL stores it: ``x >= a AND x <= b``."""
-    atom = {"word", "number", "string"}
+    """``x [NOT] BETWEEN a AND b`` (simple operands) as PostgreSQL stores it:
+    ``x >= a AND x <= b``, ``(x < a OR x > b)``."""
     out: list[Token] = []
     index = 0
     while index < len(tokens):
-        window = tokens[index : index + 5]
+        negated = tokens[index + 1 : index + 2] == [("word", "not")]
+        start = index + 1 + negated
+        window = [tokens[index], *tokens[start : start + 4]]
         if (
             len(window) == 5
             and window[1] == ("word", "between")
             and window[3] == ("word", "and")
-            and {window[0][0], window[2][0], window[4][0]} <= atom
-            and not (out and out[-1] == ("word", "not"))
+            and all(_is_operand(window[n]) for n in (0, 2, 4))
         ):
-            subject = window[0]
-            out += [subject, ("op", ">="), window[2], ("word", "and"), subject, ("op", "<="),
-                    window[4]]
-            index += 5
+            subject, low, high = window[0], window[2], window[4]
+            if negated:
+                out += [("punct", "("), subject, ("op", "<"), low, ("word", "or"), subject,
+                        ("op", ">"), high, ("punct", ")")]
+            else:
+                out += [subject, ("op", ">="), low, ("word", "and"), subject, ("op", "<="), high]
+            index = start + 4
+            continue
+        out.append(tokens[index])
+        index += 1
+    return out
+
+
+def _single_value_in(tokens: list[Token]) -> list[Token]:
+    """``x IN ('p')`` is stored as ``x = 'p'`` (PostgreSQL, MariaDB); NOT IN as ``<>``."""
+    out: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        window = tokens[index : index + 4]
+        if (
+            len(window) == 4
+            and window[0] == ("word", "in")
+            and window[1] == ("punct", "(")
+            and _is_operand(window[2])
+            and window[3] == ("punct", ")")
+        ):
+            negated = bool(out) and out[-1] == ("word", "not")
+            if negated:
+                out.pop()
+            out += [("op", "<>" if negated else "="), window[2]]
+            index += 4
             continue
         out.append(tokens[index])
         index += 1
@@ -247,7 +339,6 @@ def _between_as_comparisons(tokens: list[Token]) -> list[Token]:
 
 def _negated_comparisons(tokens: list[Token]) -> list[Token]:
     """``NOT (a = 3)`` as MariaDB stores it: ``a <> 3`` (same truth table, NULL included)."""
-    atom = {"word", "number", "string"}
     out: list[Token] = []
     index = 0
     while index < len(tokens):
@@ -259,8 +350,8 @@ def _negated_comparisons(tokens: list[Token]) -> list[Token]:
             if (
                 len(window) == 3
                 and closed
-                and window[0][0] in atom
-                and window[2][0] in atom
+                and _is_operand(window[0])
+                and _is_operand(window[2])
                 and window[1] in _NEGATED
             ):
                 out += [window[0], _NEGATED[window[1]], window[2]]
