@@ -1,13 +1,16 @@
 """Normalised SQL expression text, so a model's CHECK or ``Computed`` text and the text the
 database reflects back compare equal when they mean the same thing.
 
-Databases do not give back what they were told: PostgreSQL adds casts (``s::text``), parentheses
-and rewrites ``IN (...)`` as ``= ANY (ARRAY[...])``; MariaDB backquotes names, lowercases
-keywords and renames functions (``lower`` becomes ``lcase``). Both sides are tokenised, each
-token put into one canonical spelling, the known rewrites undone, and the tokens joined with
-single spaces. Grouping parentheses are dropped (kept only for calls and lists): two texts
-that differ only in redundant parentheses are the same constraint, and one that differs only
-by precedence is taken as the same too (rare, and never a false positive).
+Databases do not give back what they were told: PostgreSQL adds casts (``s::text``), parentheses,
+rewrites ``IN (...)`` as ``= ANY (ARRAY[...])``, expands ``BETWEEN``, writes ``LIKE`` as ``~~``;
+MariaDB backquotes names, lowercases keywords, renames functions (``lower`` becomes ``lcase``)
+and pushes ``NOT`` into comparisons. Both sides are tokenised, each token put into one
+canonical spelling, each such rewrite applied to both sides (a small function per rewrite,
+data tables per dialect family), and the tokens joined with single spaces.
+
+Deliberately lossy, towards "equal": casts are dropped, and grouping parentheses too (kept
+only for calls and lists). A change that only alters a cast or the precedence goes unseen;
+that is rare, and the reverse mistake (a false positive on every run) is not.
 """
 
 from __future__ import annotations
