@@ -107,6 +107,7 @@ SPELLINGS: dict[str, list[tuple[Any, Any, Any]]] = {
         (sa.String(20), sa.text("('x')"), "x"),
         (sa.Integer, sa.text("(1+1)"), sa.text("1 + 1")),
         (sa.String(20), sa.text("'it''s'"), "it's"),
+        (sa.String(20), sa.text("NULL"), None),
     ],
     "postgresql": [
         (sa.DateTime, sa.func.now(), sa.text("CURRENT_TIMESTAMP")),
@@ -114,6 +115,7 @@ SPELLINGS: dict[str, list[tuple[Any, Any, Any]]] = {
         (sa.Integer, sa.text("(1 + 1)"), sa.text("1+1")),
         (sa.JSON, sa.text("'{}'::json"), "{}"),
         (sa.Boolean, sa.text("false"), "0"),
+        (sa.String(20), sa.text("NULL"), None),
     ],
     "mariadb": [
         (sa.DateTime, sa.text("NOW()"), sa.func.now()),
@@ -122,6 +124,7 @@ SPELLINGS: dict[str, list[tuple[Any, Any, Any]]] = {
         (sa.String(20), sa.text("lcase('X')"), sa.func.lower("X")),
         (sa.Integer, sa.text("(1 + 1)"), sa.text("(1+1)")),
         (sa.Boolean, sa.text("0"), sa.false()),
+        (sa.String(20), sa.text("NULL"), None),
     ],
 }
 

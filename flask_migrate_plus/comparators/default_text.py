@@ -165,7 +165,7 @@ def _drop_literal_casts(tokens: list[Token]) -> list[Token]:
     index = 0
     while index < len(tokens):
         token = tokens[index]
-        after_literal = bool(out) and out[-1][0] in ("str", "num")
+        after_literal = bool(out) and (out[-1][0] in ("str", "num") or out[-1] == ("word", "null"))
         if token == ("op", "::") and after_literal and index + 1 < len(tokens):
             index += 2  # "::" and the first word of the type name
             while index < len(tokens) and tokens[index][0] == "word" and (
