@@ -279,6 +279,7 @@ def _everything(backend: str) -> sa.MetaData:
     if backend == "mariadb":
         sa.Index("ix_t_len", t.c.b, mysql_length=10)
         sa.Index("ix_t_len2", t.c.b, t.c.status, mysql_length={"b": 5})
+        sa.Index("ix_t_len_whole", t.c.status, mysql_length=20)  # String(20): no prefix
         sa.Index("ix_t_fulltext", t.c.body, mysql_prefix="FULLTEXT")
         sa.Index("ix_t_text_prefix", t.c.body)  # MariaDB picks the prefix length
     return metadata

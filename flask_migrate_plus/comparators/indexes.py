@@ -128,12 +128,15 @@ def _pg_with(index: sa.Index, dialect: Dialect) -> tuple[tuple[str, str], ...]:
 
 def _mysql_length(index: sa.Index, dialect: Dialect) -> tuple[tuple[str, int], ...]:
     # An int applies to every column of the index; a dict names the columns it applies to.
+    # A prefix as long as the column is the whole column: MariaDB stores no prefix then.
     length = _option(index, dialect, "length")
     if length is None:
         return ()
     if isinstance(length, int):
         length = {column.name: length for column in index.columns}
-    return tuple(sorted((str(k).lower(), int(v)) for k, v in length.items()))
+    whole = {c.name.lower(): getattr(c.type, "length", None) or 0 for c in index.columns}
+    prefixes = {str(k).lower(): int(v) for k, v in length.items()}
+    return tuple(sorted((k, v) for k, v in prefixes.items() if not 0 < whole.get(k, 0) <= v))
 
 
 def _mysql_prefix(index: sa.Index, dialect: Dialect) -> str | None:
