@@ -26,6 +26,7 @@ from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import CompileError
 
 from .default_text import dialect_family
 from .type_casts import add_postgresql_casts
@@ -77,6 +78,13 @@ def _default_collation(conn_col: Column, dialect: Dialect) -> str | None:
 
 
 
+def _ddl(type_: sqltypes.TypeEngine, dialect: Dialect) -> str:
+    try:
+        return str(type_.compile(dialect=dialect))
+    except CompileError:  # e.g. VARCHAR without a length on MySQL: compare nothing textual
+        return ""
+
+
 def _collation_changed(conn_col: Column, model: sqltypes.TypeEngine, dialect: Dialect) -> bool:
     conn = conn_col.type
     if dialect_family(dialect.name) not in COLLATION_DIALECTS:
@@ -84,7 +92,7 @@ def _collation_changed(conn_col: Column, model: sqltypes.TypeEngine, dialect: Di
     if not (isinstance(conn, sqltypes.String) and isinstance(model, sqltypes.String)):
         return False
     if model.collation is None and re.search(
-        r"\b(CHARACTER SET|NATIONAL)\b", model.compile(dialect=dialect).upper()
+        r"\b(CHARACTER SET|NATIONAL)\b", _ddl(model, dialect).upper()
     ):
         return False  # a model charset implies its default collation, which MariaDB reports
     default = _default_collation(conn_col, dialect)
@@ -121,9 +129,9 @@ DDL_REWRITES: dict[str, tuple[Rewrite, ...]] = {
 
 def stored_ddl(type_: sqltypes.TypeEngine, dialect: Dialect) -> str:
     """The type's DDL as the database will report it back."""
-    ddl = type_.compile(dialect=dialect).upper()
+    ddl = _ddl(type_, dialect).upper()
     family = dialect_family(dialect.name)
-    if family == "sqlite":
+    if ddl and family == "sqlite":
         # SQLite keeps the declared name but SQLAlchemy reads unknown names by affinity.
         ddl = dialect._resolve_type_affinity(ddl).compile(dialect=dialect).upper()  # type: ignore[attr-defined]
     for pattern, replacement in DDL_REWRITES.get(family, ()):
@@ -163,7 +171,7 @@ def compare_type(
         )
         return PriorityDispatchResult.STOP
 
-    raw_differs = conn_type.compile(dialect=dialect) != model_type.compile(dialect=dialect)
+    raw_differs = _ddl(conn_type, dialect) != _ddl(model_type, dialect)
     if raw_differs and stored_ddl(conn_type, dialect) == stored_ddl(model_type, dialect):
         alter_column_op.existing_type = conn_type
         return PriorityDispatchResult.STOP  # one stored type, two spellings
