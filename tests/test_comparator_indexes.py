@@ -154,6 +154,17 @@ CHANGES = [
         ["postgresql_ops={'b': 'text_pattern_ops'}"],
     ),
     Case(
+        "expression-ops-added",
+        PG,
+        lambda t: sa.Index("ix_t_lower_b", sa.func.lower(t.c.b).label("lb")),
+        lambda t: sa.Index(
+            "ix_t_lower_b",
+            sa.func.lower(t.c.b).label("lb"),
+            postgresql_ops={"lb": "text_pattern_ops"},
+        ),
+        ["postgresql_ops={'lb': 'text_pattern_ops'}"],
+    ),
+    Case(
         "with-fillfactor-added",
         PG,
         lambda t: sa.Index("ix_t_a", t.c.a),
@@ -275,6 +286,12 @@ def _everything(backend: str) -> sa.MetaData:
         sa.Index("ix_t_not_like", t.c.c, postgresql_where=t.c.b.not_like("x%"))
         sa.Index("ix_t_coalesce", t.c.a, postgresql_where=sa.func.coalesce(t.c.c, "z") == "z")
         sa.Index("ix_t_cast", sa.cast(t.c.a, sa.String))
+        sa.Index(
+            "ix_t_path", t.c.doc, postgresql_using="gin", postgresql_ops={"doc": "jsonb_path_ops"}
+        )
+        lower_c = sa.func.lower(t.c.c).label("lower_c")
+        sa.Index("ix_t_expr_ops", lower_c, postgresql_ops={"lower_c": "text_pattern_ops"})
+        sa.Index("ix_t_dedup", t.c.b, postgresql_with={"deduplicate_items": False})
         sa.Index("ix_t_json", t.c.doc["k"].as_string(), postgresql_using="btree")
     if backend == "mariadb":
         sa.Index("ix_t_len", t.c.b, mysql_length=10)

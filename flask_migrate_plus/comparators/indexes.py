@@ -115,9 +115,21 @@ def _pg_include(index: sa.Index, dialect: Dialect) -> tuple[str, ...]:
     return _names(_option(index, dialect, "include"))
 
 
-def _pg_ops(index: sa.Index, dialect: Dialect) -> tuple[tuple[str, str], ...]:
-    ops = _option(index, dialect, "ops") or {}
-    return tuple(sorted((str(k).lower(), str(v).lower()) for k, v in ops.items()))
+def _pg_ops(index: sa.Index, dialect: Dialect) -> tuple[str | None, ...]:
+    """The operator class of each element, by position: the model keys ``postgresql_ops``
+    by column name or expression label, reflection by column name or expression text."""
+    ops = {
+        str(k).lower(): str(v).lower() for k, v in (_option(index, dialect, "ops") or {}).items()
+    }
+    classes = []
+    for element in index.expressions:
+        base, _ = _unwrap_sorting(element)
+        keys = (getattr(base, attr, None) for attr in ("name", "key", "text"))
+        found = [
+            ops[str(key).lower()] for key in keys if key is not None and str(key).lower() in ops
+        ]
+        classes.append(found[0] if found else None)
+    return tuple(classes)
 
 
 def _pg_with(index: sa.Index, dialect: Dialect) -> tuple[tuple[str, str], ...]:
