@@ -300,3 +300,18 @@ def test_sqlite_restated_check_takes_the_model_name(tmp_path: Path, db_url: str)
     project.upgrade()
     assert project.diff(_metadata(sa.CheckConstraint("a > 0", name="ck_item_pos"),
                                   sa.CheckConstraint("b > 0", name="ck_item_b"))) == []
+
+
+@pytest.mark.backends("sqlite")
+def test_sqlite_unnamed_checks_survive_a_column_change(tmp_path: Path, db_url: str) -> None:
+    # Not our op, but our CHECKs: a type change recreates the table, so the unnamed CHECKs
+    # are restated under a name in the same batch block.
+    def metadata(s_type: sa.types.TypeEngine) -> sa.MetaData:
+        metadata = _metadata(sa.CheckConstraint("a > 0"), flag=sa.Boolean(create_constraint=True))
+        metadata.tables["item"].c.s.type = s_type
+        return metadata
+
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(metadata(sa.String(20)), metadata(sa.String(40)))
+    assert "type_=sa.String(length=40)" in rev.text
+    assert "'flag IN (0, 1)')" in rev.text and "'a > 0')" in rev.text

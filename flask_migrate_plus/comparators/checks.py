@@ -238,7 +238,7 @@ def _compare_check_constraints(
     table_ops = _add_ops(autogen_context, schema, tname, in_model, in_database)
     unnamed_lost = dialect.name in _UNNAMED_LOST_ON_RECREATE
     table_ops += _drop_ops(autogen_context, schema, tname, in_database, unnamed_lost)
-    if table_ops and unnamed_lost:
+    if unnamed_lost and (table_ops or _recreates(modify_table_ops, conn_table, metadata_table)):
         table_ops[:0] = _restate_ops(schema, tname, pairs)
     modify_table_ops.ops.extend(table_ops)
     return PriorityDispatchResult.CONTINUE
@@ -305,6 +305,30 @@ def _drop_ops(
         log.info("Detected removed check constraint %r on table %r", old.name or old.text,
                  tname)
     return table_ops
+
+
+def _recreates(
+    modify_table_ops: ModifyTableOps, conn_table: sa.Table, metadata_table: sa.Table
+) -> bool:
+    """Whether the batch block for this table will recreate it on SQLite anyway: an op
+    already found (Alembic compares columns first) or a column about to be dropped. Its
+    own rule: only indexes and plain added columns go without a recreate."""
+    from alembic.operations import ops
+
+    for op in modify_table_ops.ops:
+        if isinstance(op, (ops.CreateIndexOp, ops.DropIndexOp)):
+            continue
+        if isinstance(op, ops.AddColumnOp) and not _needs_recreate_to_add(op.column):
+            continue
+        return True
+    return bool(set(conn_table.columns.keys()) - set(metadata_table.columns.keys()))
+
+
+def _needs_recreate_to_add(column: sa.Column[Any]) -> bool:
+    default = column.server_default
+    if isinstance(default, sa.Computed):
+        return bool(default.persisted)
+    return isinstance(default, sa.DefaultClause) and not isinstance(default.arg, str)
 
 
 def _restate_ops(
