@@ -667,3 +667,21 @@ def test_identical_enums_write_no_script(tmp_path: Path, db_url: str, backend: s
     project.stamp_base()
     assert project.diff(_all_kinds_of_enum(backend)) == []
     assert project.revision(_all_kinds_of_enum(backend)) is None
+
+
+@pg_only
+def test_pg_reference_by_name_without_values_is_not_a_change(tmp_path: Path, db_url: str) -> None:
+    # postgresql.ENUM(name=..., create_type=False) refers to an existing type; its empty value
+    # list says nothing about the values.
+    reference = sa.MetaData()
+    sa.Table(
+        "orders",
+        reference,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("status", postgresql.ENUM(name="status", create_type=False)),
+    )
+    project = AlembicProject(tmp_path, db_url)
+    project.create(_models(("a", "b"), second_table=False))
+    project.stamp_base()
+    assert project.diff(reference) == []
+    assert project.revision(reference) is None

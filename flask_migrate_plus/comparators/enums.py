@@ -129,8 +129,8 @@ def _declared_enums(
             continue
         for column in table.columns:
             enum, _ = native_enum(column.type, autogen_context.dialect)
-            if enum is None or not enum.name:
-                continue
+            if enum is None or not enum.name or not enum.enums:
+                continue  # ENUM(name=..., create_type=False) with no values: a reference
             if not _column_included(autogen_context, schema, column):
                 continue
             key = (_schema_key(enum.schema, default_schema), enum.name)
