@@ -257,6 +257,27 @@ def test_postgresql_json_default_change_compares_without_the_server(
     assert "server_default='[]'" in rev.text
 
 
+def test_user_callable_decides_first_and_none_falls_through_to_us(
+    tmp_path: Path, db_url: str
+) -> None:
+    seen: list[str] = []
+
+    def rule(context: Any, conn_col: Any, model_col: Any, *defaults: Any) -> bool | None:
+        seen.append(model_col.name)
+        return True if model_col.name == "forced" else None
+
+    columns = lambda: [  # noqa: E731
+        sa.Column("quoted", sa.String(20), server_default="it's"),
+        sa.Column("flag", sa.Boolean, server_default=sa.false()),
+        sa.Column("forced", sa.String(20), server_default="x"),
+    ]
+    project = AlembicProject(tmp_path, db_url, options={"compare_server_default": rule})
+    project.create(_metadata(*columns()))
+    diff = project.diff(_metadata(*columns()))
+    assert [(d[0][0], d[0][3]) for d in diff] == [("modify_default", "forced")]
+    assert sorted(seen) == ["flag", "forced", "quoted"]
+
+
 def test_user_setting_false_turns_comparison_off(tmp_path: Path, db_url: str) -> None:
     project = AlembicProject(tmp_path, db_url, options={"compare_server_default": False})
     project.create(_metadata(sa.Column("c", sa.String(20), server_default="x")))

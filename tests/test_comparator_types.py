@@ -300,6 +300,21 @@ def test_builtin_detection_kept(tmp_path: Path, db_url: str, case: str) -> None:
     assert rendered in rev.text.split("def downgrade")[0]
 
 
+@pytest.mark.backends("mariadb")
+def test_user_callable_none_falls_through_to_us(tmp_path: Path, db_url: str) -> None:
+    seen: list[str] = []
+
+    def rule(context: Any, conn_col: Any, model_col: Any, *types: Any) -> bool | None:
+        seen.append(model_col.name)
+        return None
+
+    project = AlembicProject(tmp_path, db_url, options={"compare_type": rule})
+    project.create(_metadata(sa.Column("c", sa.Integer)))
+    diff = project.diff(_metadata(sa.Column("c", mysql.INTEGER(unsigned=True))))
+    assert op_kinds(diff) == ["modify_type"]
+    assert "c" in seen
+
+
 def test_user_setting_false_turns_comparison_off(tmp_path: Path, db_url: str) -> None:
     project = AlembicProject(tmp_path, db_url, options={"compare_type": False})
     project.create(_metadata(sa.Column("c", sa.String(50))))

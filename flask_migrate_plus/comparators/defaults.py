@@ -116,10 +116,11 @@ def compare_server_default(
     conn_col: Column,
     metadata_col: Column,
 ) -> PriorityDispatchResult:
-    """Decide plain server defaults by normalised text; leave the rest to Alembic."""
-    user_setting = autogen_context.migration_context._user_compare_server_default
-    if user_setting is False or callable(user_setting):
-        return PriorityDispatchResult.CONTINUE  # the user's own rule decides
+    """Decide plain server defaults by normalised text; leave the rest to Alembic.
+
+    Alembic's FIRST step has already applied the user's ``compare_server_default``: False or
+    a verdict of their callable stops the subgroup before us; None falls through to here.
+    """
     model_default = metadata_col.server_default
     if not isinstance(model_default, (sa_schema.DefaultClause, type(None))):
         return PriorityDispatchResult.CONTINUE  # Computed, Identity, FetchedValue
@@ -148,7 +149,8 @@ def compare_server_default(
 
 
 def setup(plugin: Plugin) -> None:
-    """Run before Alembic's own server-default comparison and replace it for plain defaults."""
+    """Run after the user's own rule (FIRST) and before Alembic's dialect comparison (LAST),
+    which our STOP replaces for plain defaults."""
     plugin.add_autogenerate_comparator(
-        compare_server_default, "column", "server_default", priority=DispatchPriority.FIRST
+        compare_server_default, "column", "server_default", priority=DispatchPriority.MEDIUM
     )

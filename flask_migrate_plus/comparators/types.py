@@ -148,10 +148,11 @@ def compare_type(
     conn_col: Column,
     metadata_col: Column,
 ) -> PriorityDispatchResult:
-    """Detect what Alembic misses, clear what it misreads, leave the rest to it."""
-    user_setting = autogen_context.migration_context._user_compare_type
-    if user_setting is False or callable(user_setting):
-        return PriorityDispatchResult.CONTINUE  # the user's own rule decides
+    """Detect what Alembic misses, clear what it misreads, leave the rest to it.
+
+    Alembic's FIRST step has already applied the user's ``compare_type``: False or a verdict
+    of their callable stops the subgroup before us; None falls through to here.
+    """
     conn_type, model_type = conn_col.type, metadata_col.type
     if sqltypes.NullType in (conn_type._type_affinity, model_type._type_affinity):
         return PriorityDispatchResult.CONTINUE
@@ -179,12 +180,13 @@ def compare_type(
 
 
 def setup(plugin: Plugin) -> None:
-    """Run before Alembic's type comparison; add PostgreSQL casts once a table is compared."""
+    """Run after the user's own rule (FIRST) and before Alembic's DDL comparison (LAST);
+    add PostgreSQL casts once a table's columns are compared."""
     from ..renderers.type_casts import register_renderer
 
     register_renderer()
     plugin.add_autogenerate_comparator(
-        compare_type, "column", "types", priority=DispatchPriority.FIRST
+        compare_type, "column", "types", priority=DispatchPriority.MEDIUM
     )
     plugin.add_autogenerate_comparator(
         add_postgresql_casts, "table", "type_casts", qualifier="postgresql",
