@@ -115,3 +115,24 @@ def test_indexes_on_the_column_come_back(tmp_path: Path, db_url: str) -> None:
     with project.engine.connect() as conn:
         assert {ix["name"] for ix in sa.inspect(conn).get_indexes("item")} == {
             "ix_item_c", "ix_item_a_c"}
+
+
+def test_plain_column_becomes_generated(tmp_path: Path, db_url: str) -> None:
+    before = _metadata(None)
+    before.tables["item"].append_column(sa.Column("c", sa.Integer))
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(before, _metadata("a * 2", persisted=True))
+    upgrade, downgrade = rev.text.split("def downgrade")
+    assert "sa.Computed('a * 2', persisted=True)" in upgrade
+    assert "sa.Computed" not in downgrade
+
+
+def test_generated_column_made_plain_is_only_reported(tmp_path: Path, db_url: str) -> None:
+    # Dropping and adding would replace the derived values by NULLs: left to the user, with
+    # Alembic's own warning.
+    after = _metadata(None)
+    after.tables["item"].append_column(sa.Column("c", sa.Integer))
+    project = AlembicProject(tmp_path, db_url)
+    project.create(_metadata("a * 2", persisted=True))
+    with pytest.warns(UserWarning, match="Computed default on item.c cannot be modified"):
+        assert project.diff(after) == []

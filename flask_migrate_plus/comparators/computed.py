@@ -10,8 +10,9 @@ again after); the downgrade restores the reflected definition.
 
 The expression is compared through ``sql_text.normalize_sql`` (PostgreSQL adds casts and
 parentheses, MariaDB backquotes and renames functions), and the STORED/VIRTUAL flag where the
-database reports it, a model's unspecified flag meaning the dialect's default. A column that
-becomes or stops being generated is left to Alembic (changing that would rewrite real data).
+database reports it, a model's unspecified flag meaning the dialect's default. A plain column
+that becomes generated is dropped and added the same way (its values become derived ones, as
+the model says); one that stops being generated is left to Alembic (that would lose data).
 Uses only the columns Alembic already reflected: no query of its own.
 """
 
@@ -116,8 +117,8 @@ def _compare_computed_columns(
             continue
         model = _definition(model_column, dialect, model=True)
         database = _definition(conn_column, dialect, model=False)
-        if model is None or database is None or not _differs(database, model):
-            continue
+        if model is None or (database is not None and not _differs(database, model)):
+            continue  # a generated column made plain is left to Alembic: it would lose data
         name = model_column.name
         if not autogen_context.run_name_filters(name, "column", parents):
             continue
@@ -133,8 +134,9 @@ def _compare_computed_columns(
             ops.AddColumnOp.from_column_and_tablename(schema, tname, model_column)
         )
         modify_table_ops.ops += [ops.CreateIndexOp.from_index(index) for index in indexes]
-        log.info("Detected changed generated column '%s.%s': %r (persisted=%s) -> %r "
-                 "(persisted=%s)", tname, name, database.text, database.persisted,
+        log.info("Detected changed generated column '%s.%s': %s -> %r (persisted=%s)",
+                 tname, name, "plain" if database is None else
+                 f"{database.text!r} (persisted={database.persisted})",
                  model.text, model.persisted)
     return PriorityDispatchResult.CONTINUE
 
@@ -148,9 +150,9 @@ def _skip_computed_default(
     conn_col: sa.Column[Any],
     metadata_col: sa.Column[Any],
 ) -> PriorityDispatchResult:
-    """Generated on both sides: the table comparator above decides; no server-default
+    """Generated in the model: the table comparator above decides; no server-default
     comparison (and no "cannot be modified" warning) for it."""
-    if conn_col.computed is not None and metadata_col.computed is not None:
+    if metadata_col.computed is not None:
         return PriorityDispatchResult.STOP
     return PriorityDispatchResult.CONTINUE
 
