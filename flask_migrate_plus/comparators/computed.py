@@ -47,7 +47,7 @@ _DEFAULT_PERSISTED: dict[str, tuple[tuple[int, ...] | None, bool, bool]] = {
 _INDEXES_FOLLOW_COLUMN = {"postgresql", "mysql"}
 
 
-class Definition(NamedTuple):
+class _Definition(NamedTuple):
     """A generated column's definition as one side states it, and its compared form."""
 
     text: str
@@ -64,7 +64,7 @@ def _default_persisted(dialect: sa.Dialect) -> bool | None:
     return after if since is not None and tuple(version) >= since else before
 
 
-def _definition(column: sa.Column[Any], dialect: sa.Dialect, *, model: bool) -> Definition | None:
+def _definition(column: sa.Column[Any], dialect: sa.Dialect, *, model: bool) -> _Definition | None:
     """The definition of a generated column; None for a plain column."""
     computed = column.computed
     if computed is None:
@@ -73,10 +73,10 @@ def _definition(column: sa.Column[Any], dialect: sa.Dialect, *, model: bool) -> 
     persisted = computed.persisted
     if persisted is None and model:
         persisted = _default_persisted(dialect)
-    return Definition(text, normalize_sql(text, dialect.name), persisted)
+    return _Definition(text, normalize_sql(text, dialect.name), persisted)
 
 
-def _differs(database: Definition, model: Definition) -> bool:
+def _differs(database: _Definition, model: _Definition) -> bool:
     """Expressions differ, or both persisted flags are known and differ."""
     if database.normalized != model.normalized:
         return True
