@@ -22,6 +22,7 @@ from flask_migrate_plus.comparators.enum_values import (
     AddedValue,
     SyncEnumValuesOp,
     added_values,
+    free_temporary_name,
     renamed_value,
 )
 
@@ -119,6 +120,12 @@ def test_plan_rename_only_in_place() -> None:
     assert renamed_value(("a", "b"), ("x", "y")) is None  # two changes: not a rename
     assert renamed_value(("a", "b"), ("b", "x")) is None  # shifted, not in place
     assert renamed_value(("a", "b"), ("a", "b", "x")) is None
+
+
+def test_temporary_name_is_free_and_short() -> None:
+    assert free_temporary_name("status") == "status_new"
+    assert free_temporary_name("status", {"status_new"}) == "status_new1"
+    assert len(free_temporary_name("x" * 63).encode()) == 63
 
 
 def test_op_reverse_and_diff_tuple() -> None:

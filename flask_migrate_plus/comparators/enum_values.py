@@ -15,7 +15,7 @@ This module only describes the change; ``flask_migrate_plus.renderers.enums`` wr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from typing import Any, NamedTuple
 
 from alembic.operations.ops import MigrateOperation
@@ -93,6 +93,21 @@ def renamed_value(old: Sequence[str], new: Sequence[str]) -> tuple[str, str] | N
     return before, after
 
 
+#: PostgreSQL's identifier length limit, in bytes.
+MAX_IDENTIFIER = 63
+
+
+def free_temporary_name(name: str, taken: Container[str] = ()) -> str:
+    """A name for the rebuilt type while the old one still exists: ``<name>_new``, or with
+    a number when that is taken, cut to PostgreSQL's identifier length."""
+    for attempt in range(100):
+        suffix = "_new" if attempt == 0 else f"_new{attempt}"
+        stem = name.encode()[: MAX_IDENTIFIER - len(suffix)].decode(errors="ignore")
+        if stem + suffix not in taken:
+            break
+    return stem + suffix
+
+
 class SyncEnumValuesOp(MigrateOperation):
     """Give the enum type ``schema.name`` the values ``new_values`` (it has ``old_values``)."""
 
@@ -105,6 +120,7 @@ class SyncEnumValuesOp(MigrateOperation):
         columns: Sequence[EnumColumn] = (),
         *,
         allow_rename: bool = True,
+        temporary_name: str | None = None,
     ) -> None:
         self.schema = schema
         self.name = name
@@ -112,6 +128,7 @@ class SyncEnumValuesOp(MigrateOperation):
         self.new_values = tuple(new_values)
         self.columns = tuple(columns)
         self.allow_rename = allow_rename
+        self.temporary_name = temporary_name or free_temporary_name(name)
 
     @property
     def additions(self) -> list[AddedValue] | None:
@@ -145,6 +162,7 @@ class SyncEnumValuesOp(MigrateOperation):
             self.old_values,
             [column.reversed() for column in self.columns],
             allow_rename=self.allow_rename,
+            temporary_name=self.temporary_name,
         )
 
     def to_diff_tuple(self) -> tuple[Any, ...]:

@@ -30,7 +30,7 @@ from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.dialects import postgresql
 
-from .enum_values import EnumColumn, SyncEnumValuesOp
+from .enum_values import EnumColumn, SyncEnumValuesOp, free_temporary_name
 
 log = logging.getLogger("alembic.autogenerate.compare")
 
@@ -303,6 +303,9 @@ def compare_postgresql_enums(
             new,
             [_enum_column(row, default_schema) for row in rows if row.kind in _TABLE_KINDS],
             allow_rename=allow_rename,
+            temporary_name=free_temporary_name(
+                key[1], {name for schema, name in existing if schema == key[0]}
+            ),
         )
         blockers = (
             _rebuild_blockers(autogen_context, rows, schemas, default_schema)

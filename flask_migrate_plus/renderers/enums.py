@@ -12,10 +12,11 @@ What the generated code does, per plan (see ``comparators/enum_values.py``):
   added inside one at all), so it is committed at once; ``IF NOT EXISTS`` keeps a re-run of a
   migration that failed later on harmless;
 - a rename: ``ALTER TYPE ... RENAME VALUE``; rows and defaults follow by themselves;
-- a rebuild: create ``<name>_new``, drop each column default, cast each column with
-  ``USING col::text::<name>_new``, drop the old type, rename the new one, restore the
-  defaults. Rows holding a value that the new type lacks make the cast fail, which stops the
-  migration (a comment in the script says so); nothing is deleted or rewritten silently.
+- a rebuild: create ``<name>_new`` (or another free name), drop each column default, cast
+  each column with ``USING col::text::<name>_new``, drop the old type, rename the new one,
+  restore the defaults. Rows holding a value that the new type lacks make the cast fail,
+  which stops the migration (a comment in the script says so); nothing is deleted or
+  rewritten silently.
   A default whose value the new type lacks is not restored (it could not be).
 
 A default that the same migration changes on one of the type's columns is set by this op
@@ -35,8 +36,6 @@ from ..comparators.enum_values import EnumColumn, SyncEnumValuesOp
 _BIND_LIKE = re.compile(r"(?<![:\w\\]):\w+(?![:\w])")
 #: A default that is one enum literal, as PostgreSQL prints it: ``'a'::status``.
 _LITERAL_DEFAULT = re.compile(r"^'((?:[^']|'')*)'::")
-#: PostgreSQL's identifier length limit, in bytes.
-_MAX_IDENTIFIER = 63
 
 
 def sql_literal(value: str) -> str:
@@ -49,12 +48,6 @@ def _execute(sql: str) -> str:
     return f"op.execute({safe!r})"
 
 
-def _temporary_name(name: str) -> str:
-    suffix = "_new"
-    stem = name.encode()[: _MAX_IDENTIFIER - len(suffix)].decode(errors="ignore")
-    return stem + suffix
-
-
 class _Names:
     """Quoted, schema-qualified names for one op, from the dialect's identifier preparer."""
 
@@ -63,7 +56,7 @@ class _Names:
         self.preparer = self.dialect.identifier_preparer
         self.schema = op.schema
         self.type = self.qualified(op.schema, op.name)
-        self.new_type = self.qualified(op.schema, _temporary_name(op.name))
+        self.new_type = self.qualified(op.schema, op.temporary_name)
         self.bare_name = self.preparer.quote(op.name)
 
     def qualified(self, schema: str | None, name: str) -> str:
