@@ -32,6 +32,18 @@ def op_kinds(diff: list[Any]) -> list[str]:
     return [item[0] for entry in diff for item in (entry if isinstance(entry, list) else [entry])]
 
 
+class PackedId(sa.TypeDecorator[bytes]):
+    """An application type whose storage differs per dialect, like sqlalchemy-utils' UUIDType."""
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.BYTEA())
+        return dialect.type_descriptor(sa.BINARY(12))
+
+
 def _common_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("flag", sa.Boolean),
@@ -61,6 +73,7 @@ def _common_columns() -> list[sa.Column[Any]]:
         sa.Column("su_uuid_str", su.UUIDType(binary=False)),
         sa.Column("su_email", su.EmailType),
         sa.Column("su_choice", su.ChoiceType([("a", "A")])),
+        sa.Column("packed", PackedId),
         sa.Column("variant", sa.Integer().with_variant(mysql.INTEGER(unsigned=True), "mysql",
                                                         "mariadb")),
     ]
@@ -134,6 +147,12 @@ MISSED: dict[str, tuple[tuple[str, ...], ColumnFactory, ColumnFactory, str]] = {
         lambda: sa.Column("c", mysql.TIME(fsp=3)),
         lambda: sa.Column("c", sa.Time),
         "type_=sa.Time()",
+    ),
+    "timestamp_fsp": (
+        ("mariadb",),
+        lambda: sa.Column("c", mysql.TIMESTAMP, nullable=True),
+        lambda: sa.Column("c", mysql.TIMESTAMP(fsp=3), nullable=True),
+        "type_=mysql.TIMESTAMP(fsp=3)",
     ),
     "mariadb_collation_added": (
         ("mariadb",),
