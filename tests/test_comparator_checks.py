@@ -122,6 +122,9 @@ SPELLINGS = [
     "coalesce(a, 0) > -1 AND a * -1 < 0 AND a <> - 2 AND a - 1 > 0",
     "s = 'it''s' OR s LIKE 'a\\_%'",
     "a % 2 = 0 AND a BETWEEN -5 AND 5",
+    "NOT (a > 0 AND b > 0) OR trim(s) <> ''",
+    "flag = true OR coalesce(s, '') <> 'q'",
+    "CASE WHEN a > 0 THEN b > 0 ELSE false END",
 ]
 
 
@@ -140,6 +143,16 @@ def test_identical_checks_give_no_script(tmp_path: Path, db_url: str) -> None:
     project.create(metadata)
     assert project.diff(metadata) == []
     assert project.revision(metadata) is None
+
+
+@pytest.mark.backends("postgresql")
+def test_postgresql_only_spellings_give_no_script(tmp_path: Path, db_url: str) -> None:
+    texts = ["a IS NOT DISTINCT FROM b", "s ~* '^x' OR s || 'x' <> 'y'",
+             "d > now() - interval '1 day'", "a <> ALL (ARRAY[1, 2])"]
+    project = AlembicProject(tmp_path, db_url)
+    metadata = _metadata(sa.Column("d", sa.Date), *[sa.CheckConstraint(text) for text in texts])
+    project.create(metadata)
+    assert project.diff(metadata) == []
 
 
 @pytest.mark.backends("mariadb")

@@ -61,8 +61,20 @@ _WORD_SYNONYMS: dict[str, dict[str, Token]] = {
         "character_length": ("word", "char_length"),
         "substr": ("word", "substring"),
         "mod": ("op", "%"),
+        "true": ("number", "1"),
+        "false": ("number", "0"),
     },
 }
+
+#: Token sequences a server writes another way, all dialects: (as written, as stored).
+#: ``TRIM(s)`` comes back as ``TRIM(BOTH FROM s)``; a typed literal ``INTERVAL '1 day'`` as
+#: the cast ``'1 day'::interval``, which is dropped like any cast; PostgreSQL moves the NOT
+#: of ``IS NOT DISTINCT FROM`` to the front (only a simple operand is handled).
+_PHRASES: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
+    (("trim", "(", "both", "from"), ("trim", "(")),
+    *[((prefix, "'"), ("'",)) for prefix in ("interval", "date", "timestamp", "time")],
+    (("not", "?", "is", "distinct", "from"), ("?", "is", "not", "distinct", "from")),
+]
 
 #: PostgreSQL writes a negative constant as a cast string: ``'-1'::integer``.
 _NUMERIC_TYPES = {"integer", "bigint", "smallint", "numeric", "real", "double", "int", "int4",
@@ -95,6 +107,7 @@ def normalize_sql(text: str, dialect_name: str) -> str:
     family = dialect_family(dialect_name)
     tokens = _tokenize(text, backslash_escapes=family == "mysql")
     tokens = _signed_numbers(tokens)
+    tokens = _apply_phrases(tokens, _PHRASES)
     tokens = _strip_casts(tokens)
     tokens = _strip_cast_calls(tokens)
     tokens = _any_array_as_in(tokens)
@@ -269,6 +282,43 @@ def _any_array_as_in(tokens: list[Token]) -> list[Token]:
     return out
 
 
+def _apply_phrases(
+    tokens: list[Token], phrases: list[tuple[tuple[str, ...], tuple[str, ...]]]
+) -> list[Token]:
+    """Replace each phrase by its stored form. In a pattern, ``?`` stands for one operand
+    and ``'`` for any string literal; both are carried over."""
+    out: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        for pattern, replacement in phrases:
+            window = tokens[index : index + len(pattern)]
+            if len(window) == len(pattern) and all(
+                _fits(token, part) for token, part in zip(window, pattern, strict=True)
+            ):
+                carried = [token for token, part in zip(window, pattern, strict=True)
+                           if part in ("?", "'")]
+                out += [carried.pop(0) if part in ("?", "'") else _token(part)
+                        for part in replacement]
+                index += len(pattern)
+                break
+        else:
+            out.append(tokens[index])
+            index += 1
+    return out
+
+
+def _fits(token: Token, part: str) -> bool:
+    if part == "?":
+        return _is_operand(token)
+    if part == "'":
+        return token[0] == "string"
+    return token[1] == part and token[0] != "string"
+
+
+def _token(value: str) -> Token:
+    return ("punct", value) if value in {"(", ")", "[", "]", ",", "."} else ("word", value)
+
+
 def _apply_synonyms(tokens: Iterable[Token], words: dict[str, Token]) -> list[Token]:
     out: list[Token] = []
     for kind, value in tokens:
@@ -341,28 +391,46 @@ def _single_value_in(tokens: list[Token]) -> list[Token]:
 
 
 def _negated_comparisons(tokens: list[Token]) -> list[Token]:
-    """``NOT (a = 3)`` as MariaDB stores it: ``a <> 3`` (same truth table, NULL included)."""
+    """``NOT`` pushed into simple comparisons, as MariaDB stores them: ``NOT (a = 3)`` is
+    ``a <> 3``, ``NOT (a > 0 AND b > 0)`` is ``(a <= 0 OR b <= 0)`` (same truth table,
+    NULL included). Anything more complex is left alone."""
     out: list[Token] = []
     index = 0
     while index < len(tokens):
         if tokens[index] == ("word", "not"):
-            grouped = tokens[index + 1 : index + 2] == [("punct", "(")]
-            start = index + 2 if grouped else index + 1
-            window = tokens[start : start + 3]
-            closed = not grouped or tokens[start + 3 : start + 4] == [("punct", ")")]
-            if (
-                len(window) == 3
-                and closed
-                and _is_operand(window[0])
-                and _is_operand(window[2])
-                and window[1] in _NEGATED
-            ):
-                out += [window[0], _NEGATED[window[1]], window[2]]
-                index = start + (4 if grouped else 3)
+            if tokens[index + 1 : index + 2] == [("punct", "(")]:
+                close = _closing(tokens, index + 1, "(", ")")
+                negated = _negate_flat(tokens[index + 2 : close])
+                end = close + 1
+            else:
+                negated = _negate_flat(tokens[index + 1 : index + 4])
+                end = index + 4
+            if negated is not None:
+                out += negated
+                index = end
                 continue
         out.append(tokens[index])
         index += 1
     return out
+
+
+def _negate_flat(tokens: list[Token]) -> list[Token] | None:
+    """The negation of ``c1 AND c2 ...`` (or all ORs) of simple comparisons; else None."""
+    connectives = {tokens[n] for n in range(3, len(tokens), 4)}
+    if len(tokens) % 4 != 3 or not connectives <= {("word", "and"), ("word", "or")} or len(
+        connectives
+    ) > 1:
+        return None
+    flipped = {("word", "and"): ("word", "or"), ("word", "or"): ("word", "and")}
+    out: list[Token] = []
+    for start in range(0, len(tokens), 4):
+        left, operator, right = tokens[start : start + 3]
+        if not (_is_operand(left) and _is_operand(right) and operator in _NEGATED):
+            return None
+        if start:
+            out.append(flipped[tokens[start - 1]])
+        out += [left, _NEGATED[operator], right]
+    return [("punct", "("), *out, ("punct", ")")] if len(tokens) > 3 else out
 
 
 def _drop_grouping_parentheses(tokens: list[Token]) -> list[Token]:
