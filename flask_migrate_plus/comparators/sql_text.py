@@ -15,29 +15,12 @@ that is rare, and the reverse mistake (a false positive on every run) is not.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.engine import Dialect
 
-#: One token kind per group; whitespace is skipped. Backslash escapes exist in MySQL strings only.
-_STRING_STANDARD = r"'(?:[^']|'')*'"
-_STRING_BACKSLASH = r"'(?:[^'\\]|''|\\.)*'"
-_TOKEN_TAIL = (
-    r'|(?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`)'
-    r"|(?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"
-    r"|(?P<word>[A-Za-z_][A-Za-z0-9_$]*)"
-    r"|(?P<op>::|<=>|<>|!=|>=|<=|==|\|\||!~~\*?|~~\*?|!~\*?|~\*|[-+*/%<>=~!^&|])"
-    r"|(?P<punct>[(),\[\].])"
-    r"|(?P<space>\s+)"
-)
-_TOKENS = {
-    False: re.compile(f"(?P<string>{_STRING_STANDARD}){_TOKEN_TAIL}"),
-    True: re.compile(f"(?P<string>{_STRING_BACKSLASH}){_TOKEN_TAIL}"),
-}
-
-Token = tuple[str, str]
+from .sql_tokens import KEYWORDS, Token, closing, is_operand, tokenize
 
 #: Dialects that share one set of rules.
 _FAMILY = {"mariadb": "mysql"}
@@ -66,7 +49,7 @@ _WORD_SYNONYMS: dict[str, dict[str, Token]] = {
     },
 }
 
-#: Token sequences a server writes another way, all dialects: (as written, as stored).
+#: Token sequences spelled two ways, all dialects: (one spelling, the canonical one).
 #: ``TRIM(s)`` comes back as ``TRIM(BOTH FROM s)``; a typed literal ``INTERVAL '1 day'`` as
 #: the cast ``'1 day'::interval``, which is dropped like any cast; PostgreSQL moves the NOT
 #: of ``IS NOT DISTINCT FROM`` to the front (only a simple operand is handled).
@@ -80,15 +63,11 @@ _PHRASES: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
 _NUMERIC_TYPES = {"integer", "bigint", "smallint", "numeric", "real", "double", "int", "int4",
                   "int8", "int2", "float8", "float4", "decimal"}
 
-#: Words that end an operand: a ``-`` after one of these is a sign, not a subtraction.
-_KEYWORDS = {"and", "or", "not", "is", "in", "like", "ilike", "between", "when", "then",
-             "else", "case", "return", "any", "all"}
-
 #: Words that may follow ``::`` as part of one PostgreSQL type name.
 _TYPE_NAME_CONTINUATION = {"varying", "precision", "without", "with", "time", "zone"}
 
 #: Words after which ``(`` only groups; after any other word it opens a call or a list.
-_GROUPING_AFTER = _KEYWORDS - {"in", "any", "all"}
+_GROUPING_AFTER = KEYWORDS - {"in", "any", "all"}
 
 #: Each comparison and its negation.
 _NEGATED: dict[Token, Token] = {
@@ -105,7 +84,7 @@ def dialect_family(dialect_name: str) -> str:
 def normalize_sql(text: str, dialect_name: str) -> str:
     """``text`` in canonical form for ``dialect_name``; equal results mean the same SQL."""
     family = dialect_family(dialect_name)
-    tokens = _tokenize(text, backslash_escapes=family == "mysql")
+    tokens = tokenize(text, backslash_escapes=family == "mysql")
     tokens = _signed_numbers(tokens)
     tokens = _apply_phrases(tokens, _PHRASES)
     tokens = _strip_casts(tokens)
@@ -137,50 +116,6 @@ def ddl_compiler(dialect: Dialect) -> Any:
     return dialect.ddl_compiler(dialect, None)  # type: ignore[arg-type]
 
 
-# -- tokens ------------------------------------------------------------------------------
-
-
-def _tokenize(text: str, *, backslash_escapes: bool) -> list[Token]:
-    """Tokens as (kind, canonical value): words lowercased, names unquoted, strings re-quoted."""
-    tokens: list[Token] = []
-    for match in _TOKENS[backslash_escapes].finditer(text):
-        kind = match.lastgroup or "punct"
-        value = match.group()
-        if kind == "space":
-            continue
-        if kind == "string":
-            tokens.append(("string", _canonical_string(value[1:-1], backslash_escapes)))
-        elif kind == "quoted":
-            quote = value[0]
-            tokens.append(("word", value[1:-1].replace(quote * 2, quote).lower()))
-        elif kind == "word":
-            tokens.append(("word", value.lower()))
-        else:
-            tokens.append((kind, value))
-    return tokens
-
-
-def _canonical_string(body: str, backslash_escapes: bool) -> str:
-    if backslash_escapes:  # MySQL keeps the backslash of \% and \_ (LIKE escapes)
-        body = re.sub(r"\\([^%_])", r"\1", body.replace("''", "'"))
-    else:
-        body = body.replace("''", "'")
-    return "'" + body.replace("'", "''") + "'"
-
-
-def _closing(tokens: list[Token], start: int, opening: str, closing: str) -> int:
-    """Index of the bracket that closes the one at ``start``."""
-    depth = 0
-    for index in range(start, len(tokens)):
-        if tokens[index] == ("punct", opening):
-            depth += 1
-        elif tokens[index] == ("punct", closing):
-            depth -= 1
-            if depth == 0:
-                return index
-    return len(tokens) - 1
-
-
 # -- rewrites, each undoing one thing a server does to stored expressions --------------------
 
 
@@ -202,7 +137,7 @@ def _strip_casts(tokens: list[Token]) -> list[Token]:
         ):
             index += 1
         if index < len(tokens) and tokens[index] == ("punct", "("):
-            index = _closing(tokens, index, "(", ")") + 1
+            index = closing(tokens, index, "(", ")") + 1
         while index + 1 < len(tokens) and tokens[index] == ("punct", "[") and (
             tokens[index + 1] == ("punct", "]")
         ):
@@ -218,7 +153,7 @@ def _strip_cast_calls(tokens: list[Token]) -> list[Token]:
         if tokens[index] == ("word", "cast") and tokens[index + 1 : index + 2] == [
             ("punct", "(")
         ]:
-            close = _closing(tokens, index + 1, "(", ")")
+            close = closing(tokens, index + 1, "(", ")")
             inner = tokens[index + 2 : close]
             depth = 0
             for position, token in enumerate(inner):
@@ -251,7 +186,7 @@ def _operand_starts(before: list[Token]) -> bool:
     if not before:
         return True
     kind, value = before[-1]
-    return kind == "op" or value in ("(", ",", "[") or (kind == "word" and value in _KEYWORDS)
+    return kind == "op" or value in ("(", ",", "[") or (kind == "word" and value in KEYWORDS)
 
 
 def _any_array_as_in(tokens: list[Token]) -> list[Token]:
@@ -269,8 +204,8 @@ def _any_array_as_in(tokens: list[Token]) -> list[Token]:
             and head[3] == ("word", "array")
             and head[4] == ("punct", "[")
         ):
-            close_bracket = _closing(tokens, index + 4, "[", "]")
-            close_paren = _closing(tokens, index + 2, "(", ")")
+            close_bracket = closing(tokens, index + 4, "[", "]")
+            close_paren = closing(tokens, index + 2, "(", ")")
             out.extend(("word", word) for word in rewrites[key])
             out.append(("punct", "("))
             out.extend(_any_array_as_in(tokens[index + 5 : close_bracket]))
@@ -309,7 +244,7 @@ def _apply_phrases(
 
 def _fits(token: Token, part: str) -> bool:
     if part == "?":
-        return _is_operand(token)
+        return is_operand(token)
     if part == "'":
         return token[0] == "string"
     return token[1] == part and token[0] != "string"
@@ -332,12 +267,6 @@ def _apply_synonyms(tokens: Iterable[Token], words: dict[str, Token]) -> list[To
     return out
 
 
-def _is_operand(token: Token) -> bool:
-    """A constant or a column name: something a rewrite may repeat or move."""
-    kind, value = token
-    return kind in ("number", "string") or (kind == "word" and value not in _KEYWORDS)
-
-
 def _between_as_comparisons(tokens: list[Token]) -> list[Token]:
     """``x [NOT] BETWEEN a AND b`` (simple operands) as PostgreSQL stores it:
     ``x >= a AND x <= b``, ``(x < a OR x > b)``."""
@@ -351,7 +280,7 @@ def _between_as_comparisons(tokens: list[Token]) -> list[Token]:
             len(window) == 5
             and window[1] == ("word", "between")
             and window[3] == ("word", "and")
-            and all(_is_operand(window[n]) for n in (0, 2, 4))
+            and all(is_operand(window[n]) for n in (0, 2, 4))
         ):
             subject, low, high = window[0], window[2], window[4]
             if negated:
@@ -376,7 +305,7 @@ def _single_value_in(tokens: list[Token]) -> list[Token]:
             len(window) == 4
             and window[0] == ("word", "in")
             and window[1] == ("punct", "(")
-            and _is_operand(window[2])
+            and is_operand(window[2])
             and window[3] == ("punct", ")")
         ):
             negated = bool(out) and out[-1] == ("word", "not")
@@ -399,7 +328,7 @@ def _negated_comparisons(tokens: list[Token]) -> list[Token]:
     while index < len(tokens):
         if tokens[index] == ("word", "not"):
             if tokens[index + 1 : index + 2] == [("punct", "(")]:
-                close = _closing(tokens, index + 1, "(", ")")
+                close = closing(tokens, index + 1, "(", ")")
                 negated = _negate_flat(tokens[index + 2 : close])
                 end = close + 1
             else:
@@ -425,7 +354,7 @@ def _negate_flat(tokens: list[Token]) -> list[Token] | None:
     out: list[Token] = []
     for start in range(0, len(tokens), 4):
         left, operator, right = tokens[start : start + 3]
-        if not (_is_operand(left) and _is_operand(right) and operator in _NEGATED):
+        if not (is_operand(left) and is_operand(right) and operator in _NEGATED):
             return None
         if start:
             out.append(flipped[tokens[start - 1]])
@@ -445,5 +374,5 @@ def _drop_grouping_parentheses(tokens: list[Token]) -> list[Token]:
         )
         if not opens_call:
             drop.add(index)
-            drop.add(_closing(tokens, index, "(", ")"))
+            drop.add(closing(tokens, index, "(", ")"))
     return [token for index, token in enumerate(tokens) if index not in drop]
