@@ -70,17 +70,15 @@ class _Check:
     text: str  # as the side states it: valid SQL for this dialect
     normalized: str
     constraint: sa.CheckConstraint
-    column_level: bool = False  # MariaDB's, which no DROP CONSTRAINT reaches
+    column_level: bool = False  # declared on a column; MariaDB's are out of DROP CONSTRAINT
 
 
 def _model_checks(table: sa.Table, dialect: sa.Dialect) -> list[_Check]:
     """The CHECKs ``CREATE TABLE`` would emit for ``table`` on ``dialect``."""
     compiler = ddl_compiler(dialect)
-    candidates = list(table.constraints)
-    for column in table.columns:
-        candidates.extend(column.constraints)
+    on_columns = [constraint for column in table.columns for constraint in column.constraints]
     checks = []
-    for constraint in candidates:
+    for constraint in [*table.constraints, *on_columns]:
         if not isinstance(constraint, sa.CheckConstraint):
             continue
         rule = constraint._create_rule
@@ -88,7 +86,8 @@ def _model_checks(table: sa.Table, dialect: sa.Dialect) -> list[_Check]:
             continue  # e.g. the Boolean CHECK on a dialect with a native BOOLEAN
         text = compile_sql(constraint.sqltext, dialect)
         checks.append(_Check(_model_name(constraint, dialect), text,
-                             normalize_sql(text, dialect.name), constraint))
+                             normalize_sql(text, dialect.name), constraint,
+                             constraint in on_columns))
     return checks
 
 
@@ -111,7 +110,7 @@ def _database_checks(
     assert dialect is not None
     server_added = _SERVER_ADDED.get(dialect_family(dialect.name))
     parents: dict[Any, str | None] = {"table_name": table.name, "schema_name": schema}
-    column_level = _column_level_checks(autogen_context, schema).get(table.name, [])
+    column_level = (_column_level_checks(autogen_context, schema) or {}).get(table.name, [])
     checks = []
     for constraint in [*table.constraints, *column_level]:
         if not isinstance(constraint, sa.CheckConstraint):
@@ -131,19 +130,25 @@ def _database_checks(
 
 def _column_level_checks(
     autogen_context: AutogenContext, schema: str | None
-) -> dict[str, list[sa.CheckConstraint]]:
+) -> dict[str, list[sa.CheckConstraint]] | None:
     """MariaDB's column-level CHECKs (``a INT CHECK (a > 0)``, as SQLAlchemy emits a Column's
     CheckConstraint), which its reflection never returns, by table: one query per schema and
-    run, kept on the migration context."""
+    run, kept on the migration context. None when the server cannot tell."""
     dialect = autogen_context.dialect
     if not getattr(dialect, "is_mariadb", False) or autogen_context.connection is None:
         return {}
     store = vars(autogen_context.migration_context).setdefault("_flask_migrate_plus", {})
     cache = store.setdefault(__name__, {})
     if schema not in cache:
-        rows = autogen_context.connection.execute(
-            sa.text(_MARIADB_COLUMN_CHECKS), {"schema": schema}
-        )
+        try:
+            rows = autogen_context.connection.execute(
+                sa.text(_MARIADB_COLUMN_CHECKS), {"schema": schema}
+            ).all()
+        except sa.exc.DBAPIError:  # before 10.5.10 the catalog has no LEVEL column
+            log.warning("Column-level CHECK constraints cannot be read on this MariaDB "
+                        "version; those of the models are not compared")
+            cache[schema] = None
+            return None
         found: dict[str, list[sa.CheckConstraint]] = {}
         for table_name, name, clause in rows:
             table = sa.Table(table_name, sa.MetaData(), schema=schema)
@@ -234,7 +239,10 @@ def _compare_check_constraints(
     dialect = autogen_context.dialect
     assert dialect is not None
     in_database = _database_checks(autogen_context, conn_table, schema)
-    in_model, pairs = _pair(_model_checks(metadata_table, dialect), in_database)
+    in_model = _model_checks(metadata_table, dialect)
+    if _column_level_checks(autogen_context, schema) is None:  # unknown: no guess either way
+        in_model = [check for check in in_model if not check.column_level]
+    in_model, pairs = _pair(in_model, in_database)
     table_ops = _add_ops(autogen_context, schema, tname, in_model, in_database)
     unnamed_lost = dialect.name in _UNNAMED_LOST_ON_RECREATE
     table_ops += _drop_ops(autogen_context, schema, tname, in_database, unnamed_lost)
