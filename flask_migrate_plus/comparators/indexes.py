@@ -41,7 +41,7 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression, conv
 
-from .index_sql import normalize_sql, parse_create_index
+from .index_sql import CreateIndexText, normalize_sql, parse_create_index
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -194,7 +194,9 @@ def _element_signature(element: Any, dialect: Dialect) -> tuple[Any, ...]:
         nulls = defaults[descending]
         if "nulls_first" in modifiers or "nulls_last" in modifiers:
             nulls = "first" if "nulls_first" in modifiers else "last"
-    return (normalize_sql(_compile(base, dialect)), descending, nulls)
+    # A plain column needs no compiling: its comparable form is its name.
+    text = (base.name.lower(),) if isinstance(base, sa.Column) else None
+    return (text or normalize_sql(_compile(base, dialect)), descending, nulls)
 
 
 def signature(index: sa.Index, dialect: Dialect) -> dict[str, Any]:
@@ -313,12 +315,6 @@ def _alembic_index_records(
     return [r for r in records if not r.get("duplicates_constraint") and r["name"]]
 
 
-def _shadow_table(conn_table: sa.Table) -> sa.Table:
-    """A private copy of the reflected table's columns, to hang rebuilt indexes on."""
-    columns = [sa.Column(c.name, c.type) for c in conn_table.c]
-    return sa.Table(conn_table.name, sa.MetaData(), *columns, schema=conn_table.schema)
-
-
 def _sorted(
     element: Any, descending: bool, modifiers: frozenset[str] | set[str] = frozenset()
 ) -> Any:
@@ -333,8 +329,8 @@ def _sorted(
     return element
 
 
-def _from_record(record: Any, shadow: sa.Table, descending: set[str]) -> sa.Index:
-    """A reflected index record (``Inspector.get_indexes``) as an Index on ``shadow``.
+def _from_record(record: Any, table: sa.Table, descending: set[str]) -> sa.Index:
+    """A reflected index record (``Inspector.get_indexes``) as an Index on ``table``.
 
     Predicates become SQL text so that they render and run; ``descending`` adds the DESC
     columns the record does not carry (MariaDB).
@@ -344,7 +340,7 @@ def _from_record(record: Any, shadow: sa.Table, descending: set[str]) -> sa.Inde
     elements = []
     for position, column in enumerate(record["column_names"]):
         key = column if column is not None else expressions[position]
-        base = shadow.c[column] if column is not None else sa.text(key)
+        base = table.c[column] if column is not None else sa.text(key)
         modifiers = {SORTING_NAMES.get(m, m) for m in sorting.get(key, ())}
         elements.append(_sorted(base, key in descending, modifiers))
     kwargs = {}
@@ -354,15 +350,12 @@ def _from_record(record: Any, shadow: sa.Table, descending: set[str]) -> sa.Inde
         if value is not None and not (isinstance(value, (list, dict)) and not value):
             kwargs[option] = value
     return sa.Index(
-        record["name"], *elements, unique=bool(record["unique"]), _table=shadow, **kwargs
+        record["name"], *elements, unique=bool(record["unique"]), _table=table, **kwargs
     )
 
 
-def _from_ddl(name: str, sql: str, shadow: sa.Table) -> sa.Index | None:
-    parsed = parse_create_index(sql)
-    if parsed is None:
-        return None
-    columns = {c.name.lower(): c for c in shadow.c}
+def _from_ddl(name: str, parsed: CreateIndexText, table: sa.Table) -> sa.Index:
+    columns = {c.name.lower(): c for c in table.c}
     elements = []
     for element in parsed.elements:
         column = columns.get(element.column.lower()) if element.column else None
@@ -370,7 +363,7 @@ def _from_ddl(name: str, sql: str, shadow: sa.Table) -> sa.Index | None:
         elements.append(_sorted(base, element.descending))
     kwargs: dict[str, Any] = {"sqlite_where": sa.text(parsed.where)} if parsed.where else {}
     # conv(): a database name, never to be run through a naming convention (rendered op.f()).
-    return sa.Index(conv(name), *elements, unique=parsed.unique, _table=shadow, **kwargs)
+    return sa.Index(conv(name), *elements, unique=parsed.unique, _table=table, **kwargs)
 
 
 def reflected_indexes(
@@ -378,23 +371,26 @@ def reflected_indexes(
 ) -> dict[str, sa.Index]:
     """Every index of ``conn_table`` in the database, with all its options, by name."""
     dialect = autogen_context.dialect.name
-    shadow = _shadow_table(conn_table)
-    found: dict[str, sa.Index] = {}
+    records = _alembic_index_records(autogen_context, schema, conn_table.name)
+    parsed: dict[str, CreateIndexText] = {}
     if dialect == "sqlite":  # the stored DDL says everything, expressions and DESC included
         stored = _sqlite_index_ddl(autogen_context, schema).get(conn_table.name, {})
-        for name, sql in stored.items():
-            from_ddl = _from_ddl(name, sql, shadow)
-            if from_ddl is not None:
-                found[name] = from_ddl
+        parsed = {n: p for n, sql in stored.items() if (p := parse_create_index(sql)) is not None}
+    if not records and not parsed:
+        return {}
+    found = {name: _from_ddl(name, text, conn_table) for name, text in parsed.items()}
     descending: dict[Any, set[str]] = {}
     if dialect in MYSQL_FAMILY:
         descending = _mysql_descending(autogen_context, schema)
-    for record in _alembic_index_records(autogen_context, schema, conn_table.name):
+    for record in records:
         name = str(record["name"])
         if name not in found:
             found[name] = _from_record(
-                record, shadow, descending.get((conn_table.name, name), set())
+                record, conn_table, descending.get((conn_table.name, name), set())
             )
+    # Built on conn_table (no copy: schema objects are costly), but kept out of its
+    # ``indexes``, which Alembic filled from the same records and later comparators read.
+    conn_table.indexes.difference_update(found.values())
     return found
 
 
