@@ -13,18 +13,14 @@ from typing import Any
 
 from alembic.operations import ops
 
-
-def _prefix(autogen_context: Any) -> str:
-    if autogen_context._has_batch:
-        return "batch_op."
-    return autogen_context.opts.get("alembic_module_prefix") or "op."
+from .literals import alembic_prefix
 
 
 def _call(autogen_context: Any, name: str, op: Any, args: list[str]) -> str:
     if not autogen_context._has_batch:
         args = [repr(str(op.table_name)), *args, f"schema={_literal(op.schema)}"]
     body = ",\n".join(f"    {arg}" for arg in args)
-    return f"{_prefix(autogen_context)}{name}(\n{body}\n)"
+    return f"{alembic_prefix(autogen_context)}{name}(\n{body}\n)"
 
 
 def _literal(value: Any) -> str:

@@ -12,7 +12,8 @@ with NameError, or worse runs with a repr that is not a constructor call. We cho
    type it stands for.
 
 Every text we return is then checked by ``verify``. wiring.py chains this after the user's
-own ``render_item`` (theirs decides first). Server defaults are written by ``literals``.
+own ``render_item`` (theirs decides first). Server defaults and CHECK texts are written by
+``literals``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy.types import TypeDecorator
 
 from . import third_party
 from .app_types import faithful_constructor
-from .literals import render_server_default
+from .literals import render_check, render_server_default
 from .plain import is_sqlalchemy_type, public_type, render_public_type
 from .verify import context_state, verify_render
 
@@ -142,6 +143,8 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
     """Alembic's ``render_item`` hook: our text for non-SQLAlchemy types, False otherwise."""
     if type_ == "server_default":
         return render_server_default(obj, autogen_context)
+    if type_ == "check":
+        return render_check(obj, autogen_context)
     if type_ != "type" or is_sqlalchemy_type(obj):
         return False
     text = type_text(obj, autogen_context)
