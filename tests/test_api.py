@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_runner import FlaskApp
-from fixtures.cliapp.app import declare_models
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 import flask_migrate_plus as fmp
+
+from cli_runner import FlaskApp
+from fixtures.cliapp.app import declare_models
 
 
 def _app(tmp_path: Path, url: str, models: int = 1, **migrate_kwargs: Any) -> Flask:

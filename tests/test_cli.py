@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from cli_runner import FlaskApp, assert_one_line_error
 
 

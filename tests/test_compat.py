@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 import pytest
-from cli_runner import FlaskApp
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
+
+from cli_runner import FlaskApp
 
 
 def _params(command: click.Command) -> dict[str, tuple]:

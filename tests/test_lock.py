@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
+
 from cli_runner import CLI_APP, FlaskApp, assert_one_line_error
 
 SLOW_MIGRATION = '''"""slow first step
