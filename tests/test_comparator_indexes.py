@@ -545,3 +545,52 @@ def test_mariadb_url_scheme(tmp_path: Path) -> None:
         )
         project.engine.dispose()
     assert "drop_index(batch_op.f('fk_child_pid'))" in rev.text
+
+
+# -- SQLite: a batch table rebuild keeps the indexes it cannot rebuild itself --------------
+
+
+def _rebuilt(a_type: Any, *indexes: Callable[[sa.Table], Any]) -> sa.MetaData:
+    metadata = sa.MetaData()
+    table = sa.Table(
+        "t",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("a", a_type),
+        sa.Column("b", sa.String(20)),
+    )
+    sa.Index("ix_t_part", table.c.a, sqlite_where=table.c.a > 5)
+    for build in indexes:
+        build(table)
+    return metadata
+
+
+def _lower(t: sa.Table) -> sa.Index:
+    return sa.Index("ix_t_lower", sa.func.lower(t.c.b))
+
+
+def _desc(t: sa.Table) -> sa.Index:
+    return sa.Index("ix_t_desc", t.c.b.desc(), t.c.a)
+
+
+@pytest.mark.backends("sqlite")
+def test_table_rebuild_keeps_expression_and_desc_indexes(db_url: str, tmp_path: Path) -> None:
+    before = _rebuilt(sa.Integer, _lower, _desc)
+    after = _rebuilt(sa.String(10), _lower, _desc)
+    rev = AlembicProject(tmp_path, db_url).round_trip(before, after)
+    upgrade = rev.text.split("def downgrade")[0]
+    blocks = upgrade.split("with op.batch_alter_table('t', schema=None) as batch_op:")
+    assert len(blocks) == 4, upgrade  # drop the two indexes | alter_column | create them
+    assert "drop_index(batch_op.f('ix_t_lower'))" in blocks[1]
+    assert "alter_column('a'" in blocks[2] and "index" not in blocks[2]
+    assert "[sa.literal_column('b DESC'), 'a']" in blocks[3]
+
+
+@pytest.mark.backends("sqlite")
+def test_expression_index_added_with_a_table_rebuild(db_url: str, tmp_path: Path) -> None:
+    rev = AlembicProject(tmp_path, db_url).round_trip(
+        _rebuilt(sa.Integer), _rebuilt(sa.String(10), _lower)
+    )
+    blocks = rev.text.split("def downgrade")[0].split("as batch_op:")
+    assert "alter_column('a'" in blocks[1] and "create_index" not in blocks[1]
+    assert "create_index('ix_t_lower', [sa.literal_column('lower(b)')]" in blocks[2]

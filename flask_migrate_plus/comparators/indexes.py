@@ -245,6 +245,12 @@ def compared_signatures(
     return old, signature(model, dialect)
 
 
+def batch_cannot_rebuild(index: sa.Index) -> bool:
+    """True when SQLite's batch "move and copy" would lose (part of) this index: it rebuilds
+    indexes from plain columns only, so expressions and DESC do not survive."""
+    return any(not isinstance(element, sa.Column) for element in index.expressions)
+
+
 def describe_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
     return ", ".join(f"{k} {old[k]!r} to {new[k]!r}" for k in old if old[k] != new[k])
 
@@ -252,18 +258,23 @@ def describe_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
 # -- what the database has -------------------------------------------------------------------
 
 
-def _catalog(autogen_context: AutogenContext, key: tuple[Any, ...], read: Callable[[], Any]) -> Any:
-    """``read()`` once per autogenerate run (one inspector) and key; later calls reuse it."""
+def run_cache(autogen_context: AutogenContext) -> dict[Any, Any]:
+    """A dict for this autogenerate run (one inspector), kept on the MigrationContext."""
     context = autogen_context.migration_context
     inspector = autogen_context.inspector
-    cache: tuple[Any, dict[tuple[Any, ...], Any]] | None
-    cache = getattr(context, CACHE_ATTRIBUTE, None)
+    cache: tuple[Any, dict[Any, Any]] | None = getattr(context, CACHE_ATTRIBUTE, None)
     if cache is None or cache[0] is not inspector:
         cache = (inspector, {})
         setattr(context, CACHE_ATTRIBUTE, cache)
-    if key not in cache[1]:
-        cache[1][key] = read()
-    return cache[1][key]
+    return cache[1]
+
+
+def _catalog(autogen_context: AutogenContext, key: tuple[Any, ...], read: Callable[[], Any]) -> Any:
+    """``read()`` once per autogenerate run and key; later calls reuse the result."""
+    cache = run_cache(autogen_context)
+    if key not in cache:
+        cache[key] = read()
+    return cache[key]
 
 
 def _sqlite_index_ddl(autogen_context: AutogenContext, schema: str | None) -> dict[str, Any]:
@@ -458,6 +469,10 @@ def compare_indexes(
                 model[name] = index
     _enrich_drops(modify_ops, reflected)
     handled = _names_with_ops(modify_ops)
+    if dialect.name == "sqlite":  # for index_batch: what a table rebuild would lose
+        run_cache(autogen_context)[("rebuild_loses", schema, tname)] = {
+            name: index for name, index in reflected.items() if batch_cannot_rebuild(index)
+        }
 
     for name in sorted(model.keys() & reflected.keys() - handled):
         new, old = model[name], reflected[name]
@@ -545,9 +560,19 @@ def drop_implicit_fk_indexes(
 
 
 def setup(plugin: Plugin) -> None:
-    """Run after Alembic's own index and FK comparison, for every table."""
+    """Run after Alembic's own index and FK comparison, for every table; on SQLite, then
+    keep indexes through table rebuilds (index_batch)."""
+    from .index_batch import keep_indexes_through_rebuilds
+
     plugin.add_autogenerate_comparator(
         compare_indexes, "table", "indexes", priority=DispatchPriority.LAST
+    )
+    plugin.add_autogenerate_comparator(
+        keep_indexes_through_rebuilds,
+        "schema",
+        "index_batch",
+        qualifier="sqlite",
+        priority=DispatchPriority.LAST,
     )
     for qualifier in MYSQL_FAMILY:
         plugin.add_autogenerate_comparator(
