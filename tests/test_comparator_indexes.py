@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
 from backends import fresh_database, selected_backends
 from harness import AlembicProject
-from sqlalchemy.dialects import postgresql as pg
 
 Build = Callable[[sa.Table], Any]
 
