@@ -205,6 +205,7 @@ def _revision(
     if autogenerate:
         ensure_reachable(state)
         _guarded(state, config, head)
+        _refuse_without_models(state)
     return command.revision(
         config,
         message,
@@ -216,6 +217,33 @@ def _revision(
         version_path=version_path,
         rev_id=rev_id,
     )
+
+
+def _refuse_without_models(state: MigrateState) -> None:
+    """Models with no table against a database with tables: the models were not imported.
+
+    Autogenerate would write a script dropping every table. Checked here, not in the
+    comparator plugin, because a plain Alembic project may mean an empty MetaData.
+    """
+    from .filters import table_is_ignored
+
+    metadatas = getattr(state.db, "metadatas", None) or {None: state.db.metadata}
+    if any(metadata.tables for metadata in metadatas.values()):
+        return
+    version_table = state.configure_args.get("version_table") or "alembic_version"
+    for engine in _engines(state).values():
+        tables = [
+            name for name in sa.inspect(engine).get_table_names()
+            if name != version_table and not table_is_ignored(state.settings.ignore_tables,
+                                                              None, name)
+        ]
+        if tables:
+            shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+            raise MigrateError(
+                f"no models found: the application declares no tables, but the database has "
+                f"{len(tables)} ({shown}); are the models imported before Migrate(app, db)? "
+                "No script was written"
+            )
 
 
 @user_errors

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
+from cli_runner import FlaskApp, assert_one_line_error
 from harness import AlembicProject, Revision
 
 NAMING_CONVENTION = {
@@ -227,6 +229,18 @@ def test_naming_convention_names_win(
     assert not any("naming_convention" in line for line in _warnings(caplog))
 
 
+def test_unnamed_database_constraint_is_dropped_by_a_name(tmp_path: Path, db_url: str) -> None:
+    # SQLite keeps the key unnamed; the other databases name it themselves.
+    project = AlembicProject(tmp_path, db_url)
+    rev = _full_cycle(project, _item(False, True), _item(False, False))
+    upgrade, _ = _split(rev)
+    assert "drop_constraint(None" not in rev.text
+    assert "create_foreign_key(None" not in rev.text
+    if project.engine.dialect.name == "sqlite":
+        assert "naming_convention={'fk': " in upgrade
+        assert "drop_constraint('fk_item_maker_id_maker', type_='foreignkey')" in upgrade
+
+
 # -- NOT NULL columns added to tables with rows ----------------------------------------------------
 
 
@@ -271,7 +285,6 @@ def _now() -> str:
     return "later"
 
 
-@pytest.mark.backends("postgresql", "mariadb")
 def test_not_null_column_without_value_warns_and_comments(
     tmp_path: Path, db_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -281,22 +294,11 @@ def test_not_null_column_without_value_warns_and_comments(
     upgrade, _ = _split(rev)
     comment = "# NOT NULL column author.slug has no value for existing rows"
     assert comment in upgrade
-    assert upgrade.index(comment) < upgrade.index("add_column(sa.Column('slug'")
-    assert any("author.slug" in line for line in _warnings(caplog))
-
-
-def test_not_null_column_without_value_on_sqlite_is_explained(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    # SQLite refuses ADD COLUMN NOT NULL without a default even on an empty table: the
-    # script cannot run as written, and the comment and the warning say what to do.
-    project = AlembicProject(tmp_path, f"sqlite:///{tmp_path / 'app.db'}")
-    project.create(_author([]))
-    rev = project.revision(_author([sa.Column("slug", sa.String(40), nullable=False)]))
-    assert rev is not None
     assert "# server_default here, or add it nullable, fill it, then make it NOT NULL." \
-        in rev.text
-    assert any("author.slug" in line for line in _warnings(caplog))
+        in upgrade
+    assert upgrade.index(comment) < upgrade.index("add_column(sa.Column('slug'")
+    assert "sa.Column('slug', sa.String(length=40), nullable=False)" in upgrade  # no guess
+    assert sum("author.slug" in line for line in _warnings(caplog)) == 1
 
 
 def test_not_null_default_in_sync_writes_no_script(tmp_path: Path, db_url: str) -> None:
@@ -441,3 +443,65 @@ def test_include_name_and_ignore_tables_both_apply(tmp_path: Path, db_url: str) 
     diffs = project.diff(_author([]))
     dropped = {d[1].name for d in diffs if d[0] == "remove_table"}
     assert dropped == {"spatial_ref_sys"}  # not ignored here, and not excluded by the user
+
+
+# -- the command line: refusal, console warnings, `check` in words -------------------------------
+
+SAFE_APP = Path(__file__).parent / "fixtures" / "safeapp" / "app.py"
+
+
+def _cli(tmp_path: Path, db_url: str, **kwargs: Any) -> FlaskApp:
+    app = FlaskApp(tmp_path, db_url, app=SAFE_APP, **kwargs)
+    app.ok("init")
+    app.ok("migrate", "-m", "first")
+    app.ok("upgrade")
+    return app
+
+
+def test_cli_refuses_to_migrate_without_models(tmp_path: Path, db_url: str) -> None:
+    app = _cli(tmp_path, db_url)
+    app.models = 0
+    message = assert_one_line_error(app.db("migrate", "-m", "oops"), "no models found",
+                                    "imported")
+    assert "author" in message
+    assert len(app.scripts()) == 1, "no script may be written"
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+def test_cli_says_what_it_drops_and_check_explains(tmp_path: Path, db_url: str) -> None:
+    app = _cli(tmp_path, db_url)
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO author (name) VALUES ('ann')"))
+    app.models = 2
+    message = assert_one_line_error(app.db("check"), "drop table draft",
+                                    "add column author.points")
+    assert "existing rows of author.points get 7" in message
+    made = app.ok("migrate", "-m", "second")
+    assert "[flask_migrate_plus] The script drops table draft and every row in it" in made.stderr
+    text = app.scripts()[-1].read_text() if len(app.scripts()) == 2 else ""
+    assert "# drops table draft and every row in it" in "".join(
+        script.read_text() for script in app.scripts())
+    assert text or len(app.scripts()) == 2
+    app.ok("upgrade")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT points FROM author")).scalar() == 7
+    engine.dispose()
+    app.ok("check")
+
+
+@pytest.mark.backends("sqlite", "mariadb")
+def test_cli_leaves_tables_it_does_not_own(tmp_path: Path, db_url: str) -> None:
+    app = _cli(tmp_path, db_url, config={"MIGRATE_PLUS_IGNORE_TABLES": ["legacy_*"]},
+               env={"SKIP_TABLES": "audit_log"})
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        for name in ("legacy_orders", "audit_log"):
+            conn.execute(sa.text(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY)"))
+    engine.dispose()
+    app.ok("check")
+    assert "No changes in schema detected." in app.ok("migrate", "-m", "none").stderr
+    assert len(app.scripts()) == 1
+    # Without the setting the legacy table is the application's again, and would be dropped.
+    app.config = {}
+    assert_one_line_error(app.db("check"), "drop table legacy_orders")

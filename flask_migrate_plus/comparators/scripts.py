@@ -34,6 +34,7 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.dialects import postgresql
 
 from ..renderers.safe_ops import (
+    ConventionBatchOps,
     EnumTypeOp,
     ImpliedOp,
     TemporaryDefaultOp,
@@ -295,11 +296,11 @@ def mysql_key_indexes(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> None
                     if isinstance(op, ops.CreateIndexOp)]
         new_ops: list[Any] = []
         for op in container.ops:
-            columns = tuple(op.local_cols) if isinstance(op, ops.CreateForeignKeyOp) else ()
-            if columns and op.constraint_name and not any(
-                lead[: len(columns)] == columns for lead in leading
+            if isinstance(op, ops.CreateForeignKeyOp) and op.constraint_name and not any(
+                lead[: len(op.local_cols)] == tuple(op.local_cols) for lead in leading
             ):
-                index = ops.CreateIndexOp(op.constraint_name, op.source_table, list(columns),
+                columns = tuple(op.local_cols)
+                index = ops.CreateIndexOp(str(op.constraint_name), op.source_table, list(columns),
                                           schema=container.schema)
                 new_ops.append(ImpliedOp(
                     index, f"the server makes index {op.constraint_name} for the key below"
@@ -348,6 +349,41 @@ def name_constraints(upgrade_ops: ops.UpgradeOps) -> list[str]:
             )
         made.append(op.constraint_name)
     return made
+
+
+#: What batch mode calls the database's unnamed constraints while dropping one of them.
+BATCH_CONVENTION = {
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+}
+
+
+def name_unnamed_drops(upgrade_ops: ops.UpgradeOps) -> list[str]:
+    """``drop_constraint(None)`` cannot run: name the constraint as the batch block will."""
+    named: list[str] = []
+    for index, container in enumerate(upgrade_ops.ops):
+        if not isinstance(container, ops.ModifyTableOps):
+            continue
+        unnamed = [
+            op for op in container.ops
+            if isinstance(op, ops.DropConstraintOp) and op.constraint_name is None
+            and op.constraint_type in ("foreignkey", "unique")
+        ]
+        for op in unnamed:
+            constraint = op.to_constraint()
+            columns = [str(key) for key in getattr(constraint, "column_keys", None)
+                       or [c.name for c in constraint.columns]]  # type: ignore[attr-defined]
+            if isinstance(constraint, sa.ForeignKeyConstraint):
+                target = _referred_key(constraint)[1]
+                op.constraint_name = "_".join(["fk", container.table_name, *columns, target])
+            else:
+                op.constraint_name = "_".join(["uq", container.table_name, *columns])
+            named.append(op.constraint_name)
+        if unnamed:
+            upgrade_ops.ops[index] = ConventionBatchOps.from_container(
+                container, BATCH_CONVENTION
+            )
+    return named
 
 
 # -- 4. NOT NULL columns added to tables that may hold rows --------------------------------------
@@ -557,7 +593,7 @@ def make_script_safe(
     """Rewrite the complete set of operations so that the script runs and says what it drops."""
     order_tables(autogen_context, upgrade_ops)
     foreign_keys_first(upgrade_ops)
-    made = name_constraints(upgrade_ops)
+    made = name_constraints(upgrade_ops) + name_unnamed_drops(upgrade_ops)
     if made:
         console.warning(
             "Unnamed constraints got names in the script (%s); set a naming_convention on the "

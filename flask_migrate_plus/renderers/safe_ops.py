@@ -11,7 +11,8 @@ this package:
 - :func:`goes_with_table` marks an op on a new table (its indexes) whose reverse the
   ``drop_table`` performs (MariaDB refuses to drop an index that backs a foreign key);
 - :class:`EnumTypeOp` creates or drops a PostgreSQL enum type around the tables using it;
-- :class:`TemporaryDefaultOp` removes the server default that filled a new NOT NULL column.
+- :class:`TemporaryDefaultOp` removes the server default that filled a new NOT NULL column;
+- :class:`ConventionBatchOps` is a batch block that names SQLite's unnamed constraints.
 """
 
 from __future__ import annotations
@@ -141,6 +142,25 @@ class TemporaryDefaultOp(ops.AlterColumnOp):
         )
 
 
+class ConventionBatchOps(ops.ModifyTableOps):
+    """A table's batch block that names the database's unnamed constraints while it works.
+
+    SQLite keeps foreign keys and unique constraints without a name; batch mode can only
+    drop one by name, and its ``naming_convention`` argument gives the reflected ones
+    names (Alembic's documented recipe) that ``drop_constraint`` then uses.
+    """
+
+    naming_convention: dict[str, str] = {}
+
+    @classmethod
+    def from_container(
+        cls, container: ops.ModifyTableOps, convention: dict[str, str]
+    ) -> ConventionBatchOps:
+        made = cls(container.table_name, container.ops, schema=container.schema)
+        made.naming_convention = dict(convention)
+        return made
+
+
 # -- rendering ------------------------------------------------------------------------------
 
 
@@ -175,6 +195,22 @@ def render_enum_type(autogen_context: Any, op: EnumTypeOp) -> list[str]:
     return [f"sa.Enum({', '.join(args)}).{action}({prefix}get_bind(), checkfirst=True)"]
 
 
+def render_convention_batch(autogen_context: Any, op: ConventionBatchOps) -> list[str]:
+    """Alembic's batch block, with ``naming_convention=`` passed to ``batch_alter_table``."""
+    from alembic.autogenerate.render import render_op
+
+    if not autogen_context.opts.get("render_as_batch", False):
+        return [line for child in op.ops for line in render_op(autogen_context, child)]
+    with autogen_context._within_batch():
+        lines = [
+            f"with op.batch_alter_table({op.table_name!r}, schema={op.schema!r}, "
+            f"naming_convention={op.naming_convention!r}) as batch_op:"
+        ]
+        for child in op.ops:
+            lines += render_op(autogen_context, child)
+    return [*lines, ""]
+
+
 def register_renderers() -> None:
     """Install the renderers; imported late, as ``alembic.autogenerate`` may be loading."""
     from alembic.autogenerate.render import renderers
@@ -182,3 +218,4 @@ def register_renderers() -> None:
     renderers.dispatch_for(NotedOp, replace=True)(render_noted)
     renderers.dispatch_for(ImpliedOp, replace=True)(render_implied)
     renderers.dispatch_for(EnumTypeOp, replace=True)(render_enum_type)
+    renderers.dispatch_for(ConventionBatchOps, replace=True)(render_convention_batch)
