@@ -168,3 +168,16 @@ def test_key_change_in_another_schema(tmp_path: Path, db_url: str) -> None:
     rev = project.round_trip(metadata(("id",)), metadata(("k", "id")))
     assert "with op.batch_alter_table('t', schema='other')" in rev.text
     assert "batch_op.create_primary_key('t_pkey', ['k', 'id'])" in rev.text
+
+
+def test_hostile_names_are_quoted(tmp_path: Path, db_url: str) -> None:
+    # No '"' in the table name: SQLAlchemy's SQLite reflection doubles it in constraint names.
+    def metadata(key: tuple[str, ...]) -> sa.MetaData:
+        md = sa.MetaData()
+        sa.Table("t'q`x", md, sa.Column("i'd", sa.Integer, autoincrement=False),
+                 sa.Column("k\"k", sa.Integer, nullable=False), sa.PrimaryKeyConstraint(*key))
+        return md
+
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(metadata(("i'd",)), metadata(("i'd", "k\"k")))
+    compile(rev.text, "script", "exec")

@@ -124,3 +124,11 @@ def test_one_catalog_query_per_run(tmp_path: Path, db_url: str) -> None:
         project.create(metadata(tables))
         counts.append(catalog_queries(project, tables))
     assert counts == [1, 1]
+
+
+def test_hostile_sequence_name(tmp_path: Path, db_url: str) -> None:
+    name = "s'q\"$x"
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_models({"name": name, "start": 3}),
+                             _models({"name": name, "start": 4}))
+    assert "ALTER SEQUENCE \"s''q\"\"$x\" START WITH 4" in rev.text.replace("\\'", "''")

@@ -10,6 +10,11 @@ Two things Alembic gets wrong (research/alembic-gaps.md (b), (c)):
   misses options going back to their defaults. Here both sides are resolved to the values
   PostgreSQL really uses and compared; a difference becomes an ``AlterIdentityOp``, rendered
   as ``ALTER TABLE .. ALTER COLUMN .. ADD GENERATED / SET ... / DROP IDENTITY``.
+
+A SERIAL column (what ``create_all`` makes of a plain integer key on PostgreSQL) that becomes
+an identity, or back, is converted in place: its sequence goes or comes, and numbering goes on
+after the existing rows. Nullability is carried by the op, since Alembic ignores it on
+identity columns and PostgreSQL needs NOT NULL before ADD IDENTITY.
 """
 
 from __future__ import annotations
@@ -188,7 +193,7 @@ def _same(before: Numbering, after: Numbering) -> bool:
 def order_identity_ops(
     autogen_context: AutogenContext, upgrade_ops: UpgradeOps, schemas: set[str | None]
 ) -> PriorityDispatchResult:
-    """Run identity statements after their table's batch block (see ``hoist_raw_sql_ops``)."""
+    """Keep identity statements in order with their table's batch ops (``hoist_raw_sql_ops``)."""
     hoist_raw_sql_ops(upgrade_ops, autogen_context.dialect.name)
     return PriorityDispatchResult.CONTINUE
 

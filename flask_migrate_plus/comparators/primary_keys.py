@@ -59,10 +59,8 @@ def model_primary_key(table: sa.Table) -> PrimaryKeyState | None:
 
 def _explicit_name(constraint: sa.PrimaryKeyConstraint) -> str | None:
     name = constraint.name
-    # SQLAlchemy uses a sentinel (a str subclass named "_NONE_NAME") for "no name yet".
-    if not isinstance(name, str) or type(name).__name__ == "_NONE_NAME":
-        return None
-    return str(name)
+    # None, or SQLAlchemy's non-string "no name yet" sentinel, means unnamed.
+    return str(name) if isinstance(name, str) else None
 
 
 def compare_primary_key(
@@ -122,7 +120,7 @@ def _included(
 def order_primary_key_ops(
     autogen_context: AutogenContext, upgrade_ops: UpgradeOps, schemas: set[str | None]
 ) -> PriorityDispatchResult:
-    """Where a key change is one raw statement, run it after its table's batch block."""
+    """Where a key change is one raw statement, keep it in order with the batch ops."""
     hoist_raw_sql_ops(upgrade_ops, autogen_context.dialect.name)
     return PriorityDispatchResult.CONTINUE
 

@@ -50,7 +50,10 @@ def _qualified(autogen_context: AutogenContext, name: str, schema: str | None) -
 
 
 def _execute(autogen_context: AutogenContext, sql: str) -> str:
-    return f"{_module_prefix(autogen_context)}execute({sql!r})"
+    # op.execute() wraps a string in text(), where ":name" is a bind parameter: a name
+    # holding a colon must not become one, and "\:" is text()'s literal colon.
+    escaped = sql.replace(":", "\\:")
+    return f"{_module_prefix(autogen_context)}execute({escaped!r})"
 
 
 def _option_clauses(options: dict[str, Any], skip: dict[str, Any]) -> list[str]:
@@ -81,7 +84,7 @@ def _identity_statements(autogen_context: AutogenContext, op: AlterIdentityOp) -
         # The sequence is the column's (OWNED BY) and may have been renamed: ask the server.
         owned = f"pg_get_serial_sequence({_literal(table)}, {_literal(op.column_name)})"
         statements += [f"{head} DROP DEFAULT",
-                       f"DO $$BEGIN EXECUTE 'DROP SEQUENCE ' || {owned}; END$$"]
+                       _do_block(f"BEGIN EXECUTE 'DROP SEQUENCE ' || {owned}; END")]
     if isinstance(before, IdentityState) and not isinstance(after, IdentityState):
         statements.append(f"{head} DROP IDENTITY")
         if op.after_nullable:
@@ -134,6 +137,15 @@ def _restart_after_existing_rows(
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _do_block(body: str) -> str:
+    """A ``DO`` block whose dollar-quote tag cannot occur in ``body`` (names may hold ``$``)."""
+    tag, n = "$fmp$", 0
+    while tag in body:
+        n += 1
+        tag = f"$fmp{n}$"
+    return f"DO {tag}{body}{tag}"
 
 
 # -- primary keys ---------------------------------------------------------------------------
