@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
 from harness import AlembicProject
 
 #: What each backend's script says for "key (id) -> key (id, k)" on a table created unnamed.

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
 from harness import AlembicProject
 
 pytestmark = pytest.mark.backends("postgresql")
