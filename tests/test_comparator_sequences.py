@@ -133,3 +133,19 @@ def test_hostile_sequence_name(tmp_path: Path, db_url: str) -> None:
     rev = project.round_trip(_models({"name": name, "start": 3}),
                              _models({"name": name, "start": 4}))
     assert "ALTER SEQUENCE \"s''q\"\"$x\" START WITH 4" in rev.text.replace("\\'", "''")
+
+
+def test_sequences_in_other_schemas(tmp_path: Path, db_url: str) -> None:
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE SCHEMA other"))
+    engine.dispose()
+    project = AlembicProject(tmp_path, db_url, options={"include_schemas": True})
+    rev = project.round_trip(
+        _models({"name": "kept", "schema": "other"}, {"name": "gone", "schema": "other"}),
+        _models({"name": "kept", "schema": "other"}, {"name": "new", "schema": "other"}),
+    )
+    upgrade, _ = _blocks(rev.text)
+    assert "CreateSequence(sa.Sequence('new', schema='other'))" in upgrade
+    assert "DropSequence(sa.Sequence('gone', schema='other'))" in upgrade
+    assert "'kept'" not in rev.text
