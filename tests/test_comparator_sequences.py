@@ -149,3 +149,11 @@ def test_sequences_in_other_schemas(tmp_path: Path, db_url: str) -> None:
     assert "CreateSequence(sa.Sequence('new', schema='other'))" in upgrade
     assert "DropSequence(sa.Sequence('gone', schema='other'))" in upgrade
     assert "'kept'" not in rev.text
+
+
+def test_sequence_of_an_excluded_table_is_left_alone(tmp_path: Path, db_url: str) -> None:
+    def include_object(obj: Any, name: str, type_: str, reflected: bool, other: Any) -> bool:
+        return not (type_ == "table" and name == "t")
+
+    project = AlembicProject(tmp_path, db_url, options={"include_object": include_object})
+    assert project.diff(_models(column_sequence="t_seq")) == []

@@ -67,30 +67,41 @@ def model_sequences(
     """The model's sequences in ``schemas`` (None = default schema) that the server would create.
 
     ``optional=True`` sequences are skipped where the dialect marks sequences optional
-    (PostgreSQL), because ``create_all`` does not create them there either.
+    (PostgreSQL), because ``create_all`` does not create them there either; so is the sequence
+    of a column whose table the user's filters leave out.
     """
     dialect = autogen_context.dialect
     assert dialect is not None
     found: dict[SequenceKey, sa.Sequence] = {}
-    for sequence in _all_model_sequences(autogen_context):
-        if sequence.optional and dialect.sequences_optional:
-            continue
+    excluded: set[SequenceKey] = set()
+    for sequence, table in _all_model_sequences(autogen_context):
         schema = None if sequence.schema == dialect.default_schema_name else sequence.schema
-        if schema in schemas:
-            found.setdefault((schema, sequence.name), sequence)
-    return found
+        key = (schema, sequence.name)
+        if table is not None and not autogen_context.run_object_filters(
+            table, table.name, "table", False, None
+        ):
+            excluded.add(key)
+        if sequence.optional and dialect.sequences_optional or schema not in schemas:
+            continue
+        found.setdefault(key, sequence)
+    return {key: sequence for key, sequence in found.items() if key not in excluded}
 
 
-def _all_model_sequences(autogen_context: AutogenContext) -> Iterator[sa.Sequence]:
+def _all_model_sequences(
+    autogen_context: AutogenContext,
+) -> Iterator[tuple[sa.Sequence, sa.Table | None]]:
+    """Each model sequence, with the table of the column it belongs to (if any)."""
     metadatas = autogen_context.metadata
     if metadatas is None:
         return
     for metadata in [metadatas] if isinstance(metadatas, sa.MetaData) else metadatas:
-        yield from metadata._sequences.values()  # the registry Sequence(metadata=) fills
         for table in metadata.tables.values():
             for column in table.columns:
                 if isinstance(column.default, sa.Sequence):
-                    yield column.default
+                    yield column.default, table
+        # The registry that Sequence(metadata=...) fills (column sequences are in it too).
+        for sequence in metadata._sequences.values():
+            yield sequence, None
 
 
 def database_sequences(
