@@ -39,7 +39,7 @@ SERIAL = "serial"
 Numbering = IdentityState | str | None
 
 
-@dataclass
+@dataclass(eq=False)  # ops compare and hash by identity, as Alembic's do
 class AlterIdentityOp(MigrateOperation):
     """Add, drop or change the identity of one column, or turn SERIAL into identity and back.
 
@@ -83,7 +83,7 @@ def default_primary_key_name(table_name: str) -> str:
     return f"{table_name}_pkey"
 
 
-@dataclass
+@dataclass(eq=False)  # ops compare and hash by identity, as Alembic's do
 class ReplacePrimaryKeyOp(MigrateOperation):
     """Replace a table's primary key (``None`` on either side = the table has none).
 
@@ -117,7 +117,7 @@ class SequenceState:
     defaults: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(eq=False)  # ops compare and hash by identity, as Alembic's do
 class CreateSequenceOp(MigrateOperation):
     sequence: SequenceState
 
@@ -128,7 +128,7 @@ class CreateSequenceOp(MigrateOperation):
         return ("add_sequence", self.sequence.schema, self.sequence.name)
 
 
-@dataclass
+@dataclass(eq=False)  # ops compare and hash by identity, as Alembic's do
 class DropSequenceOp(MigrateOperation):
     sequence: SequenceState
 
@@ -139,7 +139,7 @@ class DropSequenceOp(MigrateOperation):
         return ("remove_sequence", self.sequence.schema, self.sequence.name)
 
 
-@dataclass
+@dataclass(eq=False)  # ops compare and hash by identity, as Alembic's do
 class AlterSequenceOp(MigrateOperation):
     """Change options of an existing sequence (``ALTER SEQUENCE``)."""
 
