@@ -27,6 +27,7 @@ COMPARATORS = (
     "primary_keys",
     "scripts",
     "schemas",
+    "serial",
 )
 
 #: Tables that belong to database extensions, never to the application: PostGIS's own
