@@ -280,6 +280,9 @@ def mysql_key_indexes(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> None
     The index is written as a comment before the key (the server makes it), whose reverse
     is the real ``drop_index``. Indexes are read from Alembic's reflection cache.
     """
+    from alembic.autogenerate.compare.util import _InspectorConv  # the records Alembic read
+
+    reflected = _InspectorConv(autogen_context.inspector)
     created = {_key(op) for op in upgrade_ops.ops if isinstance(op, ops.CreateTableOp)}
     for container in upgrade_ops.ops:
         if not isinstance(container, ops.ModifyTableOps) or _key(container) in created:
@@ -287,9 +290,7 @@ def mysql_key_indexes(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> None
         dropped = {op.index_name for op in container.ops if isinstance(op, ops.DropIndexOp)}
         leading = [
             _leading_columns(index)
-            for index in autogen_context.inspector.get_indexes(
-                container.table_name, schema=container.schema
-            )
+            for index in reflected.get_indexes(container.table_name, container.schema)
             if index["name"] not in dropped
         ]
         leading += [tuple(str(c) for c in op.columns) for op in container.ops
