@@ -14,6 +14,7 @@ uses such a type, an op that renders as plain ``op.execute("<DDL>")``:
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from alembic.operations import ops
@@ -22,6 +23,8 @@ from sqlalchemy import text
 from sqlalchemy.types import TypeDecorator
 
 from .verify import context_state
+
+log = logging.getLogger("flask_migrate_plus")
 
 LTREE_EXTENSION = "CREATE EXTENSION IF NOT EXISTS ltree"
 _EXISTING_COMPOSITES = text(
@@ -131,9 +134,11 @@ def _rewrite(context: MigrationContext, upgrade: ops.OpContainer, downgrade: Any
     new_ops: list[ops.MigrateOperation] = []
     has_ltree = False
     for op in upgrade.ops:
+        table = str(getattr(op, "table_name", ""))
         for type_ in _column_types(op):
             if _is_library_class(type_, "LtreeType") and not has_ltree:
                 has_ltree = True
+                log.info("Detected the ltree extension needed by table %r", table)
                 new_ops.append(TypeObjectOp(LTREE_EXTENSION, None, "the ltree extension is kept"))
             if not _is_library_class(type_, "CompositeType"):
                 continue
@@ -141,9 +146,10 @@ def _rewrite(context: MigrationContext, upgrade: ops.OpContainer, downgrade: Any
             if name not in composites and name not in _existing_composites(context):
                 create, drop = _composite_sql(type_, context.dialect)
                 composites[name] = (TypeObjectOp(create, drop, f"composite type {name}"), set())
+                log.info("Detected composite type %r needed by table %r", name, table)
                 new_ops.append(composites[name][0])
             if name in composites:
-                composites[name][1].add(str(getattr(op, "table_name", "")))
+                composites[name][1].add(table)
         new_ops.append(op)
     upgrade.ops[:] = new_ops
     if downgrade is not None:

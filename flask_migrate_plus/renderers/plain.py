@@ -53,8 +53,20 @@ def render_public_type(type_: TypeEngine[Any], autogen_context: Any) -> str:
     dialect = _dialect_name(type(type_))
     if dialect is None:
         prefix = autogen_context.opts.get("sqlalchemy_module_prefix") or ""
-        return f"{prefix}{type_!r}"
+        return prefix + _with_item_type(type_, autogen_context)
     autogen_context.imports.add(f"from sqlalchemy.dialects import {dialect}")
     impl = getattr(autogen_context.migration_context, "impl", None)
     rendered = impl.render_type(type_, autogen_context) if impl is not None else False
-    return rendered if isinstance(rendered, str) else f"{dialect}.{type_!r}"
+    if isinstance(rendered, str):
+        return rendered
+    return f"{dialect}.{_with_item_type(type_, autogen_context)}"
+
+
+def _with_item_type(type_: TypeEngine[Any], autogen_context: Any) -> str:
+    """The type's repr, with an array's item type (bare in the repr) rendered in full."""
+    text = repr(type_)
+    item = getattr(type_, "item_type", None)
+    if isinstance(item, TypeEngine):
+        rendered = render_public_type(public_type(item) or item, autogen_context)
+        text = text.replace(repr(item), rendered, 1)
+    return text

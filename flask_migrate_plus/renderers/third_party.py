@@ -132,6 +132,12 @@ def library_class(type_: Any) -> type | None:
     return None
 
 
+def holds_secret(type_: Any) -> bool:
+    """True for a library class, or a subclass of one, that has no safe constructor form."""
+    cls = library_class(type_)
+    return cls is not None and SQLALCHEMY_UTILS[cls.__name__].arguments is None
+
+
 def rule_for(type_: Any) -> Rule | None:
     """The table's row for a type that is itself a sqlalchemy-utils class."""
     cls = type(type_)

@@ -119,11 +119,7 @@ def type_text(type_: Any, autogen_context: Any, comment: bool = True) -> str:
         text = _as_library_class(type_, rule, autogen_context)
         if text is not None:
             return text
-    library_class = third_party.library_class(type_)
-    secret = library_class is not None and third_party.SQLALCHEMY_UTILS[
-        library_class.__name__
-    ].arguments is None
-    if rule is None and mode == "decorator" and not secret:
+    if rule is None and mode == "decorator" and not third_party.holds_secret(type_):
         faithful = faithful_constructor(type_, autogen_context.dialect)
         if faithful is not None:
             text, import_line = faithful
