@@ -192,3 +192,11 @@ def test_pg_hostile_names_are_quoted(tmp_path: Path, db_url: str) -> None:
     assert "ALTER TABLE \"we''ird \"\"t\"\" $$\" ALTER COLUMN \"i''d \"\"x\"\" \\\\:x\" SET" in (
         rev.text.replace("\\'", "''"))
     assert "DO $fmp1$BEGIN" in rev.text
+
+
+@pytest.mark.backends("postgresql")
+def test_pg_identity_key_widened_to_bigint(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_table(sa.Identity()), _table(sa.Identity(), type_=sa.BigInteger))
+    upgrade, _ = _upgrade_and_downgrade_blocks(rev.text)
+    assert "type_=sa.BigInteger()" in upgrade
