@@ -16,7 +16,10 @@ reflects every schema on the server (``pg_catalog`` aside), PostGIS's ``tiger`` 
   schema is a database the application rarely may create, and SQLite, where it would be an
   attached database, stop with one line.
 
-One catalog query per run (``get_schema_names``), only when the models name a schema.
+Catalog reads: one query per run (``get_schema_names``), only when the models name a schema;
+and reflection is batched per schema and kind (Alembic batches only its first schema), so
+the query count does not grow with the number of tables.
+
 ``alembic.autogenerate`` is imported inside functions only: this module is loaded by
 ``import alembic`` itself.
 """
@@ -48,10 +51,16 @@ NOT_APPLICATION_SCHEMAS: dict[str, frozenset[str]] = {
     "mariadb": frozenset({"information_schema", "performance_schema", "mysql", "sys"}),
 }
 
-#: What to do with a schema the models name that the server lacks, by dialect.
-#: "create": the script creates it; anything else is the one line that stops autogenerate.
-MISSING_SCHEMA: dict[str, str] = {
-    "postgresql": "create",
+#: Dialects whose scripts create a schema the models name and the server lacks. Elsewhere
+#: a schema is a database (MySQL/MariaDB: creating one takes a privilege the application
+#: rarely has) or an attached database (SQLite: not supported), and autogenerate stops.
+CREATES_SCHEMAS = frozenset({"postgresql"})
+
+#: Dialects where any schema other than the default one is refused, present or not.
+NO_SCHEMAS = frozenset({"sqlite"})
+
+#: The one line that stops autogenerate, by dialect.
+SCHEMA_ERRORS: dict[str, str] = {
     "mysql": (
         "database(s) {names} named by the models' schema= do not exist on this server; "
         "create them first (CREATE DATABASE needs a privilege the application rarely has)"
@@ -61,11 +70,8 @@ MISSING_SCHEMA: dict[str, str] = {
         "those are not supported: remove schema= from these models"
     ),
 }
-MISSING_SCHEMA["mariadb"] = MISSING_SCHEMA["mysql"]
-UNKNOWN_DIALECT_MISSING_SCHEMA = "schema(s) {names} named by the models do not exist; create them"
-
-#: Dialects where every non-default schema is refused, present or not (no attached databases).
-NO_SCHEMAS = frozenset({"sqlite"})
+SCHEMA_ERRORS["mariadb"] = SCHEMA_ERRORS["mysql"]
+DEFAULT_SCHEMA_ERROR = "schema(s) {names} named by the models do not exist; create them first"
 
 
 # -- operations ------------------------------------------------------------------------------
@@ -166,8 +172,8 @@ def selected_schemas(autogen_context: AutogenContext, extra: Iterable[str]) -> s
     }
 
 
-def _missing_schema_error(dialect_name: str, names: Iterable[str]) -> CommandError:
-    template = MISSING_SCHEMA.get(dialect_name, UNKNOWN_DIALECT_MISSING_SCHEMA)
+def _schema_error(dialect_name: str, names: Iterable[str]) -> CommandError:
+    template = SCHEMA_ERRORS.get(dialect_name, DEFAULT_SCHEMA_ERROR)
     return CommandError(template.format(names=", ".join(sorted(names))))
 
 
@@ -274,12 +280,12 @@ def compare_schemas(
     dialect = autogen_context.dialect
     named = selected_schemas(autogen_context, extra)
     if named and dialect.name in NO_SCHEMAS:
-        raise _missing_schema_error(dialect.name, named)
+        raise _schema_error(dialect.name, named)
     missing: set[str] = set()
     if named:
         missing = named - set(autogen_context.inspector.get_schema_names())
-    if missing and MISSING_SCHEMA.get(dialect.name) != "create":
-        raise _missing_schema_error(dialect.name, missing)
+    if missing and dialect.name not in CREATES_SCHEMAS:
+        raise _schema_error(dialect.name, missing)
     schemas: set[str | None] = {None, *named}
     if not autogen_context.run_name_filters(None, "schema", {}):
         schemas.discard(None)
