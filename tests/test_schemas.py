@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic.util import CommandError
+
+from flask_migrate_plus.comparators.schemas import model_schemas
+
 from backends import admin_url
 from cli_runner import FIXTURES, FlaskApp, assert_one_line_error
 from harness import AlembicProject
-
-from flask_migrate_plus.comparators.schemas import model_schemas
 
 pg_only = pytest.mark.backends("postgresql")
 mariadb_only = pytest.mark.backends("mariadb")
@@ -79,7 +80,8 @@ def pg_models(version: int = 1) -> sa.MetaData:
     )
     sa.Table(
         "items", metadata,
-        sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+        sa.Column("id", sa.Integer, sa.Identity(increment=1 if version == 1 else 5),
+                  primary_key=True),
         sa.Column("sku", sa.String(20), nullable=False, comment="stock unit"),
         sa.Index("ix_items_lower_sku", sa.func.lower(sa.text("sku")), unique=True),
         schema="inventory",
@@ -194,7 +196,8 @@ def test_pg_changes_inside_schemas(tmp_path: Path, db_url: str) -> None:
     assert "total > 5000" in up
     assert "ondelete='CASCADE'" in up
     assert "money held" in up
-    assert "INCREMENT BY 10" in up
+    assert "ALTER SEQUENCE billing.invoice_numbers INCREMENT BY 10" in up
+    assert "ALTER TABLE inventory.items ALTER COLUMN id SET INCREMENT BY 5" in up
 
 
 @pg_only
