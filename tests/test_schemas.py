@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.util import CommandError
 
 from flask_migrate_plus.comparators.schemas import model_schemas
@@ -141,7 +142,8 @@ def _downgrade(text: str) -> str:
 
 @pg_only
 def test_pg_first_script_creates_the_schemas_and_downgrade_drops_them(
-    tmp_path: Path, db_url: str, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, db_url: str, caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     project = AlembicProject(tmp_path, db_url)
     _not_owned(project)
@@ -163,7 +165,7 @@ def test_pg_first_script_creates_the_schemas_and_downgrade_drops_them(
              for name in APP_SCHEMAS}
     assert drops["billing"] > down.index("op.drop_table('accounts', schema='billing')")
     assert drops["billing"] > down.index(
-        "sa.Enum(name='invoice_status', schema='billing').drop(op.get_bind(), checkfirst=True)"
+        "op.execute('DROP TYPE IF EXISTS billing.invoice_status')"
     )
     assert drops["crm"] > down.index("op.drop_table('lines', schema='crm')")
     assert drops["inventory"] > down.index("op.drop_table('items', schema='inventory')")
@@ -175,6 +177,15 @@ def test_pg_first_script_creates_the_schemas_and_downgrade_drops_them(
     with project.engine.connect() as conn:
         assert sa.inspect(conn).get_table_names(schema="legacy") == ["audit"]
         assert sa.inspect(conn).get_table_names(schema="topology") == ["audit"]
+
+    # Offline (--sql) both ways: nothing in the script needs a live server.
+    project.upgrade(sql=True)
+    with project.active(project.metadata):
+        command.downgrade(project.config(), f"{rev.rev_id}:base", sql=True)
+    sql = capsys.readouterr().out
+    assert "CREATE SCHEMA IF NOT EXISTS billing;" in sql
+    assert "DROP TYPE IF EXISTS billing.invoice_status;" in sql
+    assert sql.index("DROP TABLE billing.invoices;") < sql.index("DROP SCHEMA IF EXISTS billing;")
 
     # The script upgrades again after a downgrade to base, and then nothing is left to do.
     project.upgrade()

@@ -2,15 +2,14 @@
 
 ``op.execute(sa.schema.CreateSchema("billing", if_not_exists=True))`` lets the dialect quote
 the name; the script needs only the ``sa`` import every script has. The drop first drops
-the enum types the script's tables created there (``sa.Enum(...).drop(checkfirst=True)``,
-again SQLAlchemy's own DDL), then the schema, without CASCADE: a schema that still holds
-anything (objects the application does not own) makes the server refuse rather than lose
-them.
+the enum types the script's tables created there (``DROP TYPE IF EXISTS``), then the
+schema, without CASCADE: a schema that still holds anything (objects the application does
+not own) makes the server refuse rather than lose them.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..comparators.schemas import CreateSchemaOp, DropSchemaOp
 
@@ -28,15 +27,23 @@ def render_create_schema(autogen_context: AutogenContext, op: CreateSchemaOp) ->
 
 
 def render_drop_schema(autogen_context: AutogenContext, op: DropSchemaOp) -> list[str]:
-    """The enum types the script's tables made in the schema, then the schema itself."""
+    """The enum types the script's tables made in the schema, then the schema itself.
+
+    The type drops are SQL text, not ``sa.Enum(...).drop(bind, checkfirst=True)``: that
+    would query the server, which ``downgrade --sql`` (offline) has none of.
+    """
     prefix = _prefix(autogen_context)
+    preparer = autogen_context.dialect.identifier_preparer
     lines = [
-        f"sa.Enum(name={name!r}, schema={op.schema_name!r})"
-        f".drop({prefix}get_bind(), checkfirst=True)"
+        f"{prefix}execute({_drop_type_sql(preparer, name, op.schema_name)!r})"
         for name in op.enum_types
     ]
     lines.append(f"{prefix}execute(sa.schema.DropSchema({op.schema_name!r}, if_exists=True))")
     return lines
+
+
+def _drop_type_sql(preparer: Any, name: str, schema: str) -> str:
+    return f"DROP TYPE IF EXISTS {preparer.quote_schema(schema)}.{preparer.quote(name)}"
 
 
 def register() -> None:
