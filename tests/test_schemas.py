@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.util import CommandError
 
-from flask_migrate_plus.comparators.schemas import model_schemas
+from flask_migrate_plus.comparators.schemas import CreateSchemaOp, DropSchemaOp, model_schemas
+from flask_migrate_plus.describe import describe_op
 
 from backends import admin_url
 from cli_runner import FIXTURES, FlaskApp, assert_one_line_error
@@ -540,6 +541,16 @@ def test_sqlite_cli_schema_is_one_line(tmp_path: Path, db_url: str) -> None:
     app.ok("init")
     assert_one_line_error(app.db("migrate"), "billing", "attached databases")
     assert app.scripts() == []
+
+
+def test_schema_ops_reverse_and_describe() -> None:
+    create = CreateSchemaOp("billing", ("invoice_status",))
+    drop = create.reverse()
+    assert isinstance(drop, DropSchemaOp) and drop.enum_types == ("invoice_status",)
+    assert isinstance(drop.reverse(), CreateSchemaOp)
+    assert list(describe_op(create)) == ["create schema billing"]
+    assert list(describe_op(drop)) == ["drop schema billing"]
+    assert create.to_diff_tuple() == ("add_schema", "billing")
 
 
 def test_model_schemas_reads_tables_sequences_and_types() -> None:
