@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from harness import AlembicProject
 from sqlalchemy.dialects import postgresql
 
 from flask_migrate_plus.comparators.enum_values import (
@@ -25,6 +24,8 @@ from flask_migrate_plus.comparators.enum_values import (
     free_temporary_name,
     renamed_value,
 )
+
+from harness import AlembicProject
 
 pg_only = pytest.mark.backends("postgresql")
 mysql_only = pytest.mark.backends("mariadb")
