@@ -328,3 +328,15 @@ def test_sqlite_unnamed_checks_survive_a_column_change(tmp_path: Path, db_url: s
     rev = project.round_trip(metadata(sa.String(20)), metadata(sa.String(40)))
     assert "type_=sa.String(length=40)" in rev.text
     assert "'flag IN (0, 1)')" in rev.text and "'a > 0')" in rev.text
+
+
+def test_percent_signs_reach_the_database_unescaped(tmp_path: Path, db_url: str) -> None:
+    # Alembic's own rendering doubles "%" for the DBAPI, and the server then stores "%%".
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(
+        _metadata(sa.CheckConstraint("s NOT LIKE 'y%'", name="ck_item_y")),
+        _metadata(sa.CheckConstraint("s LIKE 'x%'", name="ck_item_x"),
+                  sa.CheckConstraint(sa.column("s") != sa.literal("a%b"), name="ck_item_ab")),
+    )
+    assert "%%" not in rev.text
+    assert "'x%'" in rev.text and "'a%b'" in rev.text and "'y%'" in rev.text

@@ -136,3 +136,11 @@ def test_generated_column_made_plain_is_only_reported(tmp_path: Path, db_url: st
     project.create(_metadata("a * 2", persisted=True))
     with pytest.warns(UserWarning, match="Computed default on item.c cannot be modified"):
         assert project.diff(after) == []
+
+
+def test_percent_signs_reach_the_database_unescaped(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_metadata("a % 3", persisted=True),
+                             _metadata("a % 5", persisted=True))
+    assert "%%" not in rev.text
+    assert "sa.Computed('a % 5', persisted=True)" in rev.text

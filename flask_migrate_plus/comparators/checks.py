@@ -190,9 +190,19 @@ def _pop_match(
 def _new_constraint(
     table_name: str, schema: str | None, name: str, text: str
 ) -> sa.CheckConstraint:
-    """A detached CHECK to hand to Alembic's ops, so the user's model is never modified."""
+    """A detached CHECK to hand to Alembic's ops (the user's model is never modified), its
+    text rendered into the script as it is."""
+    from ..renderers.verbatim import VerbatimSQL
+
     table = sa.Table(table_name, sa.MetaData(), schema=schema)
-    return sa.CheckConstraint(sa.text(text), name=name, table=table)
+    return sa.CheckConstraint(VerbatimSQL(text), name=name, table=table)
+
+
+def _as_op_constraint(check: _Check) -> sa.CheckConstraint:
+    """A reflected CHECK as ops take it: same name, text as reflected."""
+    table, name = check.constraint.table, check.constraint.name
+    assert isinstance(name, str)  # only named ones are dropped this way
+    return _new_constraint(table.name, table.schema, name, check.text)
 
 
 def _name_for_new(table_name: str, check: _Check) -> str:
@@ -269,7 +279,7 @@ def _add_ops(
             continue
         name = _name_for_new(tname, check)
         if old is not None:
-            table_ops.append(ops.DropConstraintOp.from_constraint(old.constraint))
+            table_ops.append(ops.DropConstraintOp.from_constraint(_as_op_constraint(old)))
             log.info("Detected changed check constraint %r on table %r: %r -> %r",
                      name, tname, old.text, check.text)
         else:
@@ -300,7 +310,7 @@ def _drop_ops(
                         old.text, tname, old.name)
             continue
         if old.name is not None:
-            table_ops.append(ops.DropConstraintOp.from_constraint(old.constraint))
+            table_ops.append(ops.DropConstraintOp.from_constraint(_as_op_constraint(old)))
         elif unnamed_lost:
             # Named first, so that the drop (and the downgrade's re-create) has a name.
             named = _new_constraint(tname, schema, _name_for_new(tname, old), old.text)

@@ -84,6 +84,17 @@ def _differs(database: _Definition, model: _Definition) -> bool:
     return known and database.persisted != model.persisted
 
 
+def _as_op_column(column: sa.Column[Any], definition: _Definition | None) -> sa.Column[Any]:
+    """A detached copy of ``column`` for the ops, its generated text rendered as it is."""
+    from ..renderers.verbatim import VerbatimSQL
+
+    if definition is None or column.computed is None:
+        return column
+    computed = sa.Computed(VerbatimSQL(definition.text), persisted=column.computed.persisted)
+    return sa.Column(column.name, column.type, computed, nullable=column.nullable,
+                     comment=column.comment)
+
+
 def _indexes_lost_with(table: sa.Table, column_name: str, dialect: sa.Dialect) -> list[sa.Index]:
     """The database's indexes on a column that dropping the column would drop or shrink.
 
@@ -127,12 +138,12 @@ def _compare_computed_columns(
             continue
         indexes = _indexes_lost_with(conn_table, name, dialect)
         modify_table_ops.ops += [ops.DropIndexOp.from_index(index) for index in indexes]
-        modify_table_ops.ops.append(
-            ops.DropColumnOp.from_column_and_tablename(schema, tname, conn_column)
-        )
-        modify_table_ops.ops.append(
-            ops.AddColumnOp.from_column_and_tablename(schema, tname, model_column)
-        )
+        modify_table_ops.ops.append(ops.DropColumnOp.from_column_and_tablename(
+            schema, tname, _as_op_column(conn_column, database)
+        ))
+        modify_table_ops.ops.append(ops.AddColumnOp.from_column_and_tablename(
+            schema, tname, _as_op_column(model_column, model)
+        ))
         modify_table_ops.ops += [ops.CreateIndexOp.from_index(index) for index in indexes]
         log.info("Detected changed generated column '%s.%s': %s -> %r (persisted=%s)",
                  tname, name, "plain" if database is None else
