@@ -13,6 +13,7 @@ import logging
 import textwrap
 from pathlib import Path
 
+import alembic  # noqa: F401  # before our plugin modules: importing alembic loads them
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -515,6 +516,21 @@ def test_pg_excluded_table_blocks_rebuild_with_warning(
     # a rename touches no column, either way: still migrated
     rev = project.revision(_models(("a", "x")))
     assert rev is not None and "RENAME VALUE 'b' TO 'x'" in rev.text
+
+
+@pg_only
+def test_pg_view_on_the_type_blocks_rebuild_with_warning(
+    tmp_path: Path, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # PostgreSQL cannot change a column type under a view, nor drop a type a view uses.
+    project = AlembicProject(tmp_path, db_url)
+    project.create(_models(("a", "b")))
+    with project.engine.begin() as conn:
+        conn.execute(sa.text("CREATE VIEW open_orders AS SELECT status FROM orders"))
+    project.stamp_base()
+    with caplog.at_level(logging.WARNING, logger="alembic.autogenerate.compare"):
+        assert project.revision(_models(("b", "a"))) is None
+    assert "could not convert view open_orders.status" in caplog.text
 
 
 @pg_only
