@@ -595,3 +595,23 @@ def test_expression_index_added_with_a_table_rebuild(db_url: str, tmp_path: Path
     blocks = rev.text.split("def downgrade")[0].split("as batch_op:")
     assert "alter_column('a'" in blocks[1] and "create_index" not in blocks[1]
     assert "create_index('ix_t_lower', [sa.literal_column('lower(b)')]" in blocks[2]
+
+
+HOSTILE_NAMES = ['we"ird', "it's", "a b", "x[y]", "`tick`", "é", "(p)", "Upper", "on", "desc"]
+
+
+def _hostile() -> sa.MetaData:
+    metadata = sa.MetaData()
+    columns = [sa.Column(name, sa.Integer) for name in HOSTILE_NAMES]
+    table = sa.Table('ta"b le', metadata, sa.Column("id", sa.Integer, primary_key=True), *columns)
+    for number, name in enumerate(HOSTILE_NAMES):
+        sa.Index(f'ix_{number}_"{name}', table.c[name], table.c.id.desc())
+    sa.Index("ix_lower", sa.func.lower(sa.cast(table.c["a b"], sa.String)))
+    return metadata
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+def test_quoted_names_no_false_positive(db_url: str, tmp_path: Path) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    project.create(_hostile())
+    assert project.diff(_hostile()) == []

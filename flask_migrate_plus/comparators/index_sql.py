@@ -24,7 +24,7 @@ _TOKEN_RE = re.compile(
     (?P<space>\s+)
     | (?P<literal>'(?:[^']|'')*')
     | (?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[A-Za-z_][^\]'",]*\])
-    | (?P<word>[A-Za-z_][A-Za-z0-9_$]*|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)
+    | (?P<word>[^\W\d][\w$]*|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)
     | (?P<cast>::)
     | (?P<op><>|!=|<=|>=|\|\||!~~\*|!~~|~~\*|~~|[^\s])
     """,
@@ -67,13 +67,21 @@ def tokenize(sql: str) -> list[Token]:
     ]
 
 
+def unquote(identifier: str) -> str:
+    """The name inside ``"a""b"``, ```a``b``` or ``[a b]`` (doubled quotes undone)."""
+    quote = identifier[:1]
+    if quote in ('"', "`"):
+        return identifier[1:-1].replace(quote * 2, quote)
+    if quote == "[":
+        return identifier[1:-1]
+    return identifier
+
+
 def _plain(token: Token) -> str:
     """A token's comparable text: identifiers unquoted and lower-cased, literals kept."""
     if token.kind == "literal":
         return token.text
-    if token.kind == "quoted":
-        return token.text[1:-1].lower()
-    return token.text.lower()
+    return unquote(token.text).lower()
 
 
 def _drop_casts(words: list[str]) -> list[str]:
@@ -246,9 +254,7 @@ def _element(sql: str, tokens: list[Token]) -> IndexElement:
         tokens = tokens[:-1]
     text = sql[tokens[0].start : tokens[-1].end]
     is_column = len(tokens) == 1 and tokens[0].kind in ("word", "quoted")
-    column = _plain(tokens[0]) if is_column else None
-    if is_column and tokens[0].kind == "quoted":
-        column = tokens[0].text[1:-1]
+    column = unquote(tokens[0].text) if is_column else None
     return IndexElement(text=text, column=column, descending=descending)
 
 
