@@ -27,6 +27,10 @@ columns are exactly the FK's columns and whose name is the FK's name or its firs
 name, belongs to that FK and is dropped with it (after it; the downgrade recreates it before
 the FK). An index the model declares, or that an FK kept or added on the same columns
 still needs, is kept.
+
+On SQLite, ``index_batch`` (registered here) keeps expression and DESC indexes through the
+table rebuilds of batch mode. There are no option keys: disable the whole plugin with
+``~flask_migrate_plus.indexes`` in ``autogenerate_plugins``.
 """
 
 from __future__ import annotations
