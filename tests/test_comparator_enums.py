@@ -556,16 +556,18 @@ def test_pg_excluded_table_does_not_declare_values(tmp_path: Path, db_url: str) 
     assert "sync_enum_values" in [diff[0] for diff in unfiltered.diff(models_b())]
 
 
-@pg_only
-def test_pg_query_count_does_not_grow_with_tables(tmp_path: Path, db_url: str) -> None:
+def test_query_count_does_not_grow_with_tables(tmp_path: Path, db_url: str, backend: str) -> None:
+    # PostgreSQL: two catalog queries per run (types with values, columns using them);
+    # elsewhere the enum is part of the column Alembic already reflected: none.
     def models(tables: int) -> sa.MetaData:
         metadata = sa.MetaData()
         status = sa.Enum("a", "b", name="status")
+        identity = [sa.Identity()] if backend == "postgresql" else []  # no SERIAL lookups
         for index in range(tables):
             sa.Table(
                 f"t{index}",
                 metadata,
-                sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+                sa.Column("id", sa.Integer, *identity, primary_key=True),
                 sa.Column("status", status),
             )
         return metadata
@@ -591,7 +593,7 @@ def test_pg_query_count_does_not_grow_with_tables(tmp_path: Path, db_url: str) -
         on.create(metadata)
         added.append(queries(on, metadata) - queries(off, metadata))
         metadata.drop_all(on.engine)
-    assert added == [2, 2]
+    assert added == ([2, 2] if backend == "postgresql" else [0, 0])
 
 
 # -- MySQL / MariaDB ----------------------------------------------------------------------------
