@@ -9,9 +9,12 @@ of the result, so every change below holds in both directions:
    under an explicit name; on a drop it is dropped first, by its database name.
 2. The indexes of a table created or dropped by the script go with the table: the downgrade
    does not drop them one by one (MariaDB refuses to drop an index backing a foreign key),
-   and wherever a foreign key and an index both go, the key goes first.
+   and wherever a foreign key and an index both go, the key goes first. On MySQL/MariaDB
+   the index the server makes for a new key is dropped after it on downgrade.
 3. New constraints without a name get one (batch mode and ``drop_constraint`` need it):
    the naming convention's when there is one, else a deterministic ``fk_/uq_/ck_`` name.
+   SQLite's unnamed constraints are dropped under the name a batch ``naming_convention``
+   gives them.
 4. A NOT NULL column added to an existing table gets its scalar Python ``default=`` as a
    temporary server default, so existing rows are filled; otherwise a warning and a comment.
 5. PostgreSQL enum types follow their tables: dropped with the last table created with
@@ -158,9 +161,7 @@ def _name_of(fkc: sa.ForeignKeyConstraint, table: TableKey) -> str:
     return made_up_name("fk", table[1], columns, _referred_key(fkc)[1])
 
 
-def _new_tables(
-    autogen_context: Any, groups: list[tuple[str, TableKey | None, list[Any]]]
-) -> list[Any]:
+def _new_tables(groups: list[tuple[str, TableKey | None, list[Any]]]) -> list[Any]:
     """The create groups in foreign-key order, then the keys that closed a cycle."""
     creates = {key: run for kind, key, run in groups if kind == "create" and key}
     refs = {
@@ -184,9 +185,7 @@ def _new_tables(
     return result
 
 
-def _dropped_tables(
-    autogen_context: Any, groups: list[tuple[str, TableKey | None, list[Any]]]
-) -> list[Any]:
+def _dropped_tables(groups: list[tuple[str, TableKey | None, list[Any]]]) -> list[Any]:
     """Keys closing a cycle dropped first, then the tables, referring ones before referred."""
     drops = {key: run for kind, key, run in groups if kind == "drop" and key}
     refs = {
@@ -198,8 +197,7 @@ def _dropped_tables(
     for owner, fkc in deferred:
         if fkc.name is None:
             continue  # only SQLite has unnamed keys, and it does not check them on DROP
-        drop_op = _drop_op(drops[owner])
-        reverse = drop_op._reverse
+        reverse = drops[owner][-1]._reverse
         if reverse is not None:
             reverse.columns = [
                 item for item in reverse.columns
@@ -214,11 +212,6 @@ def _dropped_tables(
         result += _hoist_indexes(modify, key, created=False)
         result.append(drop)
     return result
-
-
-def _drop_op(run: list[Any]) -> ops.DropTableOp:
-    drop: ops.DropTableOp = run[-1]
-    return drop
 
 
 def _hoist_indexes(modify: list[Any], key: TableKey, created: bool) -> list[Any]:
@@ -239,20 +232,20 @@ def _hoist_indexes(modify: list[Any], key: TableKey, created: bool) -> list[Any]
     return hoisted + kept if created else kept + hoisted
 
 
-def order_tables(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> None:
+def order_tables(upgrade_ops: ops.UpgradeOps) -> None:
     """Rewrite the top level: creates in key order, then drops in reverse key order."""
     groups = _groups(upgrade_ops.ops)
     if not any(kind != "other" for kind, _, _ in groups):
         return
     new_ops: list[Any] = []
-    placed = set()
+    placed: set[str] = set()
     for kind, _, run in groups:
         if kind == "other":
             new_ops += run
         elif kind not in placed:
             placed.add(kind)
             maker = _new_tables if kind == "create" else _dropped_tables
-            new_ops += maker(autogen_context, groups)
+            new_ops += maker(groups)
     upgrade_ops.ops = new_ops
 
 
@@ -592,7 +585,7 @@ def make_script_safe(
     autogen_context: Any, upgrade_ops: ops.UpgradeOps
 ) -> PriorityDispatchResult:
     """Rewrite the complete set of operations so that the script runs and says what it drops."""
-    order_tables(autogen_context, upgrade_ops)
+    order_tables(upgrade_ops)
     foreign_keys_first(upgrade_ops)
     made = name_constraints(upgrade_ops) + name_unnamed_drops(upgrade_ops)
     if made:
