@@ -8,3 +8,8 @@ They import only Alembic and SQLAlchemy, so a project without Flask enables them
 Modules here are imported by ``import alembic`` itself, while ``alembic.autogenerate`` is only
 partly initialised: they must not import ``alembic.autogenerate`` at module level.
 """
+
+# Importing a comparator module before Alembic would start Alembic, whose entry-point loading
+# imports our plugin modules again while this one is half loaded. Alembic first, then us;
+# when Alembic itself is importing us, this returns its (partial) module at once.
+import alembic  # noqa: E402,F401
