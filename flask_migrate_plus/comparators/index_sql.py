@@ -81,7 +81,9 @@ def _plain(token: Token) -> str:
     """A token's comparable text: identifiers unquoted and lower-cased, literals kept."""
     if token.kind == "literal":
         return token.text
-    return unquote(token.text).lower()
+    if token.kind == "quoted":
+        return unquote(token.text).lower()
+    return token.text.lower()
 
 
 def _drop_casts(words: list[str]) -> list[str]:
@@ -207,7 +209,11 @@ def normalize_sql(sql: str) -> tuple[str, ...]:
     words = [_plain(token) for token in tokenize(sql)]
     words = _drop_casts(words)
     words = _drop_cast_calls(words)
-    words = [part for word in words for part in OPERATOR_SYNONYMS.get(word, word).split(" ")]
+    words = [
+        part
+        for word in words
+        for part in (OPERATOR_SYNONYMS[word].split(" ") if word in OPERATOR_SYNONYMS else [word])
+    ]
     words = _drop_grouping_parentheses(words)
     words = _between_as_comparisons(words)
     return tuple(_array_comparisons_as_in(words))
