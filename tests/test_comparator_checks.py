@@ -215,7 +215,7 @@ def test_catalog_queries_do_not_grow_with_tables(
     tmp_path: Path, db_url: str, backend: str
 ) -> None:
     # CHECKs and generated columns come from what Alembic already reflected; MariaDB adds one
-    # catalog query per run for column-level CHECKs. Never one per table.
+    # catalog query per run for the CHECKs its reflection misses. Never one per table.
     metadata = sa.MetaData()
     for number in range(12):
         sa.Table(f"t{number}", metadata, sa.Column("id", sa.Integer, primary_key=True),

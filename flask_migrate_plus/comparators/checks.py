@@ -11,7 +11,8 @@ including those a type adds (``Boolean(create_constraint=True)``, non-native ``E
 only where the type's own rule creates them on this dialect (never on PostgreSQL's native
 BOOLEAN). The database side reuses the constraints Alembic already reflected into
 ``conn_table`` (one ``get_multi_check_constraints`` per run). The one query of our own, once
-per run and schema, is on MariaDB, whose column-level CHECKs reflection does not return.
+per run and schema, is on MariaDB: its catalog holds the CHECKs reflection misses there
+(column-level ones, names with a line break).
 
 SQLite names no unnamed CHECK, and Alembic's batch recreate leaves such CHECKs out: on a table
 whose CHECKs change, the unnamed ones are first given a name (see ``renderers.checks``).
@@ -45,11 +46,12 @@ _SERVER_ADDED = {
     "mysql": re.compile(r"^json_valid \( [^ ]+ \)$"),
 }
 
-#: Reflection misses MariaDB's column-level CHECKs (named after their column); the catalog
-#: has them, marked LEVEL = 'Column'.
-_MARIADB_COLUMN_CHECKS = (
-    "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS"
-    " WHERE CONSTRAINT_SCHEMA = COALESCE(:schema, DATABASE()) AND LEVEL = 'Column'"
+#: Reflection (which parses SHOW CREATE TABLE) misses MariaDB's column-level CHECKs, named
+#: after their column, and CHECKs whose name holds a line break; the catalog has them all.
+_MARIADB_CHECKS = (
+    "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL = 'Column'"
+    " FROM information_schema.CHECK_CONSTRAINTS"
+    " WHERE CONSTRAINT_SCHEMA = COALESCE(:schema, DATABASE())"
 )
 
 #: Dialects whose batch recreate (Alembic's) leaves out reflected CHECKs that have no name:
@@ -110,9 +112,13 @@ def _database_checks(
     assert dialect is not None
     server_added = _SERVER_ADDED.get(dialect_family(dialect.name))
     parents: dict[Any, str | None] = {"table_name": table.name, "schema_name": schema}
-    column_level = (_column_level_checks(autogen_context, schema) or {}).get(table.name, [])
+    reflected = [c for c in table.constraints if isinstance(c, sa.CheckConstraint)]
+    names = {constraint.name for constraint in reflected}
+    missed = [constraint for constraint in
+              (_catalog_checks(autogen_context, schema) or {}).get(table.name, [])
+              if constraint.name not in names]
     checks = []
-    for constraint in [*table.constraints, *column_level]:
+    for constraint in [*reflected, *missed]:
         if not isinstance(constraint, sa.CheckConstraint):
             continue
         text = str(constraint.sqltext)
@@ -124,16 +130,18 @@ def _database_checks(
             name, "check_constraint", parents
         ):
             continue
-        checks.append(_Check(name, text, normalized, constraint, constraint in column_level))
+        column_level = constraint.info.get("column_level", False)
+        checks.append(_Check(name, text, normalized, constraint, column_level))
     return checks
 
 
-def _column_level_checks(
+def _catalog_checks(
     autogen_context: AutogenContext, schema: str | None
 ) -> dict[str, list[sa.CheckConstraint]] | None:
-    """MariaDB's column-level CHECKs (``a INT CHECK (a > 0)``, as SQLAlchemy emits a Column's
-    CheckConstraint), which its reflection never returns, by table: one query per schema and
-    run, kept on the migration context. None when the server cannot tell."""
+    """MariaDB's CHECKs by table, from its catalog: those reflection misses are among them
+    (column-level ones, as SQLAlchemy emits a Column's CheckConstraint: ``a INT CHECK (a >
+    0)``). One query per schema and run, kept on the migration context; None when the
+    server cannot tell, {} on other dialects."""
     dialect = autogen_context.dialect
     if not getattr(dialect, "is_mariadb", False) or autogen_context.connection is None:
         return {}
@@ -142,7 +150,7 @@ def _column_level_checks(
     if schema not in cache:
         try:
             rows = autogen_context.connection.execute(
-                sa.text(_MARIADB_COLUMN_CHECKS), {"schema": schema}
+                sa.text(_MARIADB_CHECKS), {"schema": schema}
             ).all()
         except sa.exc.DBAPIError:  # before 10.5.10 the catalog has no LEVEL column
             log.warning("Column-level CHECK constraints cannot be read on this MariaDB "
@@ -150,11 +158,12 @@ def _column_level_checks(
             cache[schema] = None
             return None
         found: dict[str, list[sa.CheckConstraint]] = {}
-        for table_name, name, clause in rows:
+        for table_name, name, clause, column_level in rows:
             table = sa.Table(table_name, sa.MetaData(), schema=schema)
-            found.setdefault(table_name, []).append(
-                sa.CheckConstraint(sa.text(clause), name=name, table=table)
-            )
+            found.setdefault(table_name, []).append(sa.CheckConstraint(
+                sa.text(clause), name=conv(name), table=table,
+                info={"column_level": bool(column_level)},
+            ))
         cache[schema] = found
     return cache[schema]
 
@@ -250,7 +259,7 @@ def _compare_check_constraints(
     assert dialect is not None
     in_database = _database_checks(autogen_context, conn_table, schema)
     in_model = _model_checks(metadata_table, dialect)
-    if _column_level_checks(autogen_context, schema) is None:  # unknown: no guess either way
+    if _catalog_checks(autogen_context, schema) is None:  # unknown: no guess either way
         in_model = [check for check in in_model if not check.column_level]
     in_model, pairs = _pair(in_model, in_database)
     table_ops = _add_ops(autogen_context, schema, tname, in_model, in_database)
