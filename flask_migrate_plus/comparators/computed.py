@@ -1,10 +1,10 @@
 """Comparator plugin ``flask_migrate_plus.computed``: changed ``Computed`` (generated) columns.
 
 Alembic only warns when a generated column's expression changes ("Computed default ... cannot
-be modified"). No database lets a script change it in place everywhere (PostgreSQL before 16
-cannot alter the expression at all), but a generated column holds no data of its own, so
-dropping it and adding it again with the new definition loses nothing and works on every
-backend, SQLite included (inside batch mode, the table is recreated). The script is plain
+be modified"). No database lets a script change it in place everywhere (PostgreSQL 15, which
+we test on, cannot alter the expression at all), but a generated column holds no data of its
+own, so dropping it and adding it again with the new definition loses nothing and works on
+every backend, SQLite included (inside batch mode, the table is recreated). The script is plain
 ``op.drop_column`` / ``op.add_column`` (with the column's indexes dropped before and created
 again after); the downgrade restores the reflected definition.
 
