@@ -80,6 +80,10 @@ def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
             if r.name == "flask_migrate_plus" and r.levelno == logging.WARNING]
 
 
+#: SQLAlchemy warns that ``sorted_tables`` cannot order a cycle; that is the case under test.
+CYCLE_WARNING = pytest.mark.filterwarnings("ignore:Cannot correctly sort tables")
+
+
 # -- foreign-key cycles ---------------------------------------------------------------------
 
 
@@ -109,6 +113,7 @@ def _without_cycle(naming: dict[str, str] | None = None) -> sa.MetaData:
     return metadata
 
 
+@CYCLE_WARNING
 def test_created_cycle_closes_after_both_tables(tmp_path: Path, db_url: str) -> None:
     project = AlembicProject(tmp_path, db_url)
     rev = _full_cycle(project, _without_cycle(), _with_cycle())
@@ -123,6 +128,7 @@ def test_created_cycle_closes_after_both_tables(tmp_path: Path, db_url: str) -> 
     assert downgrade.index(drop_key) < downgrade.index("drop_table(")
 
 
+@CYCLE_WARNING
 def test_created_cycle_uses_the_naming_convention(tmp_path: Path, db_url: str) -> None:
     project = AlembicProject(tmp_path, db_url)
     rev = _full_cycle(project, _without_cycle(NAMING_CONVENTION), _with_cycle(NAMING_CONVENTION))
@@ -130,6 +136,7 @@ def test_created_cycle_uses_the_naming_convention(tmp_path: Path, db_url: str) -
         or "create_foreign_key('fk_account_favorite_post_id_post'" in rev.text
 
 
+@CYCLE_WARNING
 def test_dropped_cycle_opens_before_the_tables(tmp_path: Path, db_url: str) -> None:
     project = AlembicProject(tmp_path, db_url)
     rev = _full_cycle(project, _with_cycle(NAMING_CONVENTION), _without_cycle(NAMING_CONVENTION))
@@ -138,6 +145,7 @@ def test_dropped_cycle_opens_before_the_tables(tmp_path: Path, db_url: str) -> N
     assert downgrade.index("create_foreign_key(") > downgrade.rindex("create_table(")
 
 
+@CYCLE_WARNING
 @pytest.mark.backends("postgresql", "mariadb")
 def test_dropped_cycle_with_database_names(tmp_path: Path, db_url: str) -> None:
     # Created without a convention: the database named the keys; those names are dropped.
@@ -148,6 +156,7 @@ def test_dropped_cycle_with_database_names(tmp_path: Path, db_url: str) -> None:
     assert upgrade.index("drop_constraint(") < upgrade.index("drop_table(")
 
 
+@CYCLE_WARNING
 def test_cycle_in_sync_writes_no_script(tmp_path: Path, db_url: str) -> None:
     project = AlembicProject(tmp_path, db_url)
     project.create(_with_cycle())
@@ -291,6 +300,13 @@ def test_new_unnamed_constraints_get_names(
     assert "(None" not in rev.text
     assert any("naming_convention" in line and "uq_item_code" in line
                for line in _warnings(caplog))
+    if project.engine.dialect.name == "mysql":  # the index MariaDB makes goes on downgrade
+        assert "# the server makes index fk_item_maker_id_maker for the key below" in upgrade
+        assert downgrade.index("drop_constraint('fk_item_maker_id_maker'") < downgrade.index(
+            "drop_index('fk_item_maker_id_maker')")
+        project.downgrade()
+        assert "the server makes index fk_item_maker_id_maker on item for foreign key " \
+            "fk_item_maker_id_maker" in _described(project, _item(True, True))
 
 
 def test_naming_convention_names_win(
@@ -523,39 +539,41 @@ SAFE_APP = Path(__file__).parent / "fixtures" / "safeapp" / "app.py"
 
 
 def _cli(tmp_path: Path, db_url: str, **kwargs: Any) -> FlaskApp:
+    """The fixture app with a migrations folder, its database holding the first models."""
+    metadata = sa.MetaData()
+    sa.Table("author", metadata, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("name", sa.String(100), nullable=False))
+    sa.Table("draft", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO author (name) VALUES ('ann')"))
+    engine.dispose()
     app = FlaskApp(tmp_path, db_url, app=SAFE_APP, **kwargs)
     app.ok("init")
-    app.ok("migrate", "-m", "first")
-    app.ok("upgrade")
     return app
 
 
-def test_cli_refuses_to_migrate_without_models(tmp_path: Path, db_url: str) -> None:
-    app = _cli(tmp_path, db_url)
-    app.models = 0
+@pytest.mark.backends("sqlite", "postgresql")
+def test_cli_refuses_without_models_says_what_it_drops_and_explains(
+    tmp_path: Path, db_url: str
+) -> None:
+    app = _cli(tmp_path, db_url, models=0)
     message = assert_one_line_error(app.db("migrate", "-m", "oops"), "no models found",
                                     "imported")
     assert "author" in message
-    assert len(app.scripts()) == 1, "no script may be written"
+    assert app.scripts() == [], "no script may be written"
 
-
-@pytest.mark.backends("sqlite", "postgresql")
-def test_cli_says_what_it_drops_and_check_explains(tmp_path: Path, db_url: str) -> None:
-    app = _cli(tmp_path, db_url)
-    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO author (name) VALUES ('ann')"))
     app.models = 2
     message = assert_one_line_error(app.db("check"), "drop table draft",
                                     "add column author.points")
     assert "existing rows of author.points get 7" in message
     made = app.ok("migrate", "-m", "second")
     assert "[flask_migrate_plus] The script drops table draft and every row in it" in made.stderr
-    text = app.scripts()[-1].read_text() if len(app.scripts()) == 2 else ""
-    assert "# drops table draft and every row in it" in "".join(
-        script.read_text() for script in app.scripts())
-    assert text or len(app.scripts()) == 2
-    app.ok("upgrade")
+    (script,) = app.scripts()
+    assert "# drops table draft and every row in it" in script.read_text()
+    app.ok("upgrade")  # author has a row: it gets the model's default
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT points FROM author")).scalar() == 7
     engine.dispose()
@@ -573,7 +591,8 @@ def test_cli_leaves_tables_it_does_not_own(tmp_path: Path, db_url: str) -> None:
     engine.dispose()
     app.ok("check")
     assert "No changes in schema detected." in app.ok("migrate", "-m", "none").stderr
-    assert len(app.scripts()) == 1
+    assert app.scripts() == []
     # Without the setting the legacy table is the application's again, and would be dropped.
     app.config = {}
-    assert_one_line_error(app.db("check"), "drop table legacy_orders")
+    message = assert_one_line_error(app.db("check"), "drop table legacy_orders")
+    assert "audit_log" not in message  # the user's include_object still applies

@@ -296,8 +296,11 @@ def mysql_key_indexes(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> None
                 columns = tuple(op.local_cols)
                 index = ops.CreateIndexOp(str(op.constraint_name), op.source_table, list(columns),
                                           schema=container.schema)
+                name = str(op.constraint_name)
                 new_ops.append(ImpliedOp(
-                    index, f"the server makes index {op.constraint_name} for the key below"
+                    index, f"the server makes index {name} for the key below",
+                    f"the server makes index {name} on {_qualified(_key(container))} "
+                    f"for foreign key {name}",
                 ))
                 leading.append(columns)
             new_ops.append(op)

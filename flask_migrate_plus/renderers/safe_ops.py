@@ -53,9 +53,10 @@ def with_notes(op: Any, *notes: str) -> Any:
 class ImpliedOp(ops.MigrateOperation):
     """An op that another op of the same script performs; written as a comment only."""
 
-    def __init__(self, op: ops.MigrateOperation, note: str) -> None:
+    def __init__(self, op: ops.MigrateOperation, note: str, summary: str | None = None) -> None:
         self.op = op
         self.note = note
+        self.summary = summary or note
 
     def reverse(self) -> ops.MigrateOperation:
         return self.op.reverse()
@@ -64,7 +65,7 @@ class ImpliedOp(ops.MigrateOperation):
         return self.op.to_diff_tuple()
 
     def describe(self) -> str:
-        return self.note
+        return self.summary
 
 
 class GoesWithTableOp:
