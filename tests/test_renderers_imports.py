@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import sqlalchemy_utils as su
+
 from harness import AlembicProject
 
 

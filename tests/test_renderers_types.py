@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import sqlalchemy_utils as su
-from harness import AlembicProject
 from sqlalchemy_utils.types import pg_composite
+
+from harness import AlembicProject
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 
