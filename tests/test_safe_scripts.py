@@ -348,6 +348,7 @@ def test_not_null_column_with_scalar_default_fills_existing_rows(
     after = _author([
         sa.Column("points", sa.Integer, nullable=False, default=7),
         sa.Column("rank", sa.String(10), nullable=False, default="it's"),
+        sa.Column("active", sa.Boolean, nullable=False, default=True),
     ])
     project = AlembicProject(tmp_path, db_url)
     project.create(before)
@@ -362,8 +363,8 @@ def test_not_null_column_with_scalar_default_fills_existing_rows(
     assert upgrade.index("add_column(sa.Column('points'") < upgrade.index("server_default=None")
     project.upgrade()
     with project.engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT points, rank FROM author ORDER BY id")).all()
-    assert [tuple(row) for row in rows] == [(7, "it's"), (7, "it's")]
+        rows = conn.execute(sa.text("SELECT points, rank, active FROM author ORDER BY id")).all()
+    assert [(p, r, bool(a)) for p, r, a in rows] == [(7, "it's", True), (7, "it's", True)]
     assert project.diff(after) == []  # the temporary server default is gone again
     project.downgrade()
     assert project.diff(before) == []

@@ -4,7 +4,7 @@ All of them render as plain ``op.*`` / ``sa.*`` code or as comments, so a script
 this package:
 
 - a *noted* op is any Alembic op with comment lines written just above it (``# drops table
-  t and all its rows``); it stays an instance of its Alembic class, so every other rewriter
+  t and every row in it``); it stays an instance of its Alembic class, so every other rewriter
   and ``describe.py`` still recognise it;
 - an :class:`ImpliedOp` is an op another op of the script already performs (an index goes
   with its table): it renders as a comment only, and reverses into the real op;
