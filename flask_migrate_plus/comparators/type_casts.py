@@ -58,7 +58,8 @@ def cast_family(type_: sqltypes.TypeEngine) -> Any:
     return type_._type_affinity
 
 
-def _implementation(type_: sqltypes.TypeEngine, dialect: Dialect) -> sqltypes.TypeEngine:
+def implementation(type_: sqltypes.TypeEngine, dialect: Dialect) -> sqltypes.TypeEngine:
+    """What ``type_`` becomes on ``dialect``: variants chosen, TypeDecorators unwrapped."""
     impl = type_.dialect_impl(dialect)
     while isinstance(impl, sqltypes.TypeDecorator):
         impl = impl.impl_instance
@@ -124,8 +125,8 @@ def add_postgresql_casts(
             continue
         if op.modify_type is None or op.existing_type is None or "postgresql_using" in op.kw:
             continue
-        old = _implementation(op.existing_type, dialect)
-        new = _implementation(op.modify_type, dialect)
+        old = implementation(op.existing_type, dialect)
+        new = implementation(op.modify_type, dialect)
         using = using_expression(op.column_name, old, new, dialect)
         back = using_expression(op.column_name, new, old, dialect)
         if not (using and back):

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import CompileError
 
 from .default_text import dialect_family
-from .type_casts import add_postgresql_casts
+from .type_casts import add_postgresql_casts, implementation
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -37,14 +37,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Column
 
 log = logging.getLogger(f"alembic.autogenerate.compare.{__name__}")
-
-
-def implementation(type_: sqltypes.TypeEngine, dialect: Dialect) -> sqltypes.TypeEngine:
-    """What ``type_`` becomes on ``dialect``: variants chosen, TypeDecorators unwrapped."""
-    impl = type_.dialect_impl(dialect)
-    while isinstance(impl, sqltypes.TypeDecorator):
-        impl = impl.impl_instance
-    return impl
 
 
 # -- missed changes: attributes Alembic's DDL tokenizer does not compare --------------------
