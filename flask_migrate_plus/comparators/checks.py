@@ -263,7 +263,9 @@ def _compare_check_constraints(
         in_model = [check for check in in_model if not check.column_level]
     in_model, pairs = _pair(in_model, in_database)
     table_ops = _add_ops(autogen_context, schema, tname, in_model, in_database)
-    unnamed_lost = dialect.name in _UNNAMED_LOST_ON_RECREATE
+    # Only batch mode recreates tables (without it SQLite can change no CHECK at all).
+    batch = bool(autogen_context.opts.get("render_as_batch"))
+    unnamed_lost = batch and dialect.name in _UNNAMED_LOST_ON_RECREATE
     table_ops += _drop_ops(autogen_context, schema, tname, in_database, unnamed_lost)
     if unnamed_lost and (table_ops or _recreates(modify_table_ops, conn_table, metadata_table)):
         table_ops[:0] = _restate_ops(schema, tname, pairs)
