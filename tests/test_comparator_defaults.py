@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from harness import AlembicProject
 from sqlalchemy.dialects import mysql, postgresql
+
+from harness import AlembicProject
 
 ColumnFactory = Callable[[], sa.Column[Any]]
 

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import sqlalchemy_utils as su
-from harness import AlembicProject
 from sqlalchemy.dialects import mysql, postgresql
+
+from harness import AlembicProject
 
 ColumnFactory = Callable[[], sa.Column[Any]]
 
@@ -95,6 +96,8 @@ def _dialect_columns(backend: str) -> list[sa.Column[Any]]:
             sa.Column("default_named", sa.String(50, collation="utf8mb4_general_ci")),
             sa.Column("latin", mysql.VARCHAR(50, charset="latin1")),
             sa.Column("both", mysql.VARCHAR(50, charset="utf8mb4", collation="utf8mb4_bin")),
+            sa.Column("natl", sa.NVARCHAR(20)),
+            sa.Column("natl_char", sa.NCHAR(5)),
             sa.Column("unsigned", mysql.INTEGER(unsigned=True)),
             sa.Column("zero", mysql.INTEGER(zerofill=True)),
             sa.Column("fsp", mysql.DATETIME(fsp=6)),

@@ -115,6 +115,10 @@ DDL_REWRITES: dict[str, tuple[Rewrite, ...]] = {
         (r"^FLOAT\((\d+)\)$", _mysql_float),
         (r"^BLOB\((\d+)\)$", _mysql_blob),
         (r"^(BIT\(1\)|TINYINT\(1\)|BOOLEAN)$", "BOOL"),
+        # collations are compared above; NATIONAL is the utf8(mb3) character set
+        (r" COLLATE \S+", ""),
+        (r"^NATIONAL (.*)$", r"\1 CHARACTER SET UTF8MB3"),
+        (r"CHARACTER SET UTF8\b", "CHARACTER SET UTF8MB3"),
     ),
 }
 
