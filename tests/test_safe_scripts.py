@@ -248,6 +248,20 @@ def test_created_tables_downgrade_keeps_indexes_with_the_table(
     assert downgrade.index("drop_table('child')") < downgrade.index("drop_table('parent')")
 
 
+def test_kept_table_lets_go_of_a_dropped_table_first(tmp_path: Path, db_url: str) -> None:
+    before = _child_with_key(True)
+    after = sa.MetaData()
+    _keep(after)
+    sa.Table("child", after, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("parent_id", sa.Integer))
+    sa.Index("ix_child_parent", after.tables["child"].c.parent_id)
+    project = AlembicProject(tmp_path, db_url)
+    rev = _full_cycle(project, before, after)
+    upgrade, downgrade = _split(rev)
+    assert upgrade.index("drop_constraint(") < upgrade.index("drop_table('parent')")
+    assert downgrade.index("create_table('parent'") < downgrade.index("create_foreign_key(")
+
+
 def _child_with_key(with_key: bool) -> sa.MetaData:
     metadata = sa.MetaData()
     _keep(metadata)

@@ -232,20 +232,39 @@ def _hoist_indexes(modify: list[Any], key: TableKey, created: bool) -> list[Any]
     return hoisted + kept if created else kept + hoisted
 
 
+def _drops_key_to(op: Any, tables: set[TableKey]) -> bool:
+    """A table block that drops a foreign key pointing at one of ``tables``."""
+    if not isinstance(op, ops.ModifyTableOps):
+        return False
+    for child in op.ops:
+        if isinstance(child, ops.DropConstraintOp) and _is_fk_drop(child):
+            constraint = child.to_constraint()
+            if isinstance(constraint, sa.ForeignKeyConstraint) and (
+                _referred_key(constraint) in tables
+            ):
+                return True
+    return False
+
+
 def order_tables(upgrade_ops: ops.UpgradeOps) -> None:
-    """Rewrite the top level: creates in key order, then drops in reverse key order."""
+    """Rewrite the top level: creates in key order, then drops in reverse key order.
+
+    A kept table that drops its key to a dropped table does so before the drops.
+    """
     groups = _groups(upgrade_ops.ops)
     if not any(kind != "other" for kind, _, _ in groups):
         return
+    dropped = {key for kind, key, _ in groups if kind == "drop" and key}
+    early = [run[0] for kind, _, run in groups
+             if kind == "other" and _drops_key_to(run[0], dropped)]
     new_ops: list[Any] = []
     placed: set[str] = set()
     for kind, _, run in groups:
         if kind == "other":
-            new_ops += run
+            new_ops += [op for op in run if not any(op is e for e in early)]
         elif kind not in placed:
             placed.add(kind)
-            maker = _new_tables if kind == "create" else _dropped_tables
-            new_ops += maker(groups)
+            new_ops += _new_tables(groups) if kind == "create" else early + _dropped_tables(groups)
     upgrade_ops.ops = new_ops
 
 
