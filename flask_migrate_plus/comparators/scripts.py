@@ -6,7 +6,8 @@ of the result, so every change below holds in both directions:
 
 1. New and dropped tables are ordered by their foreign keys. A key that closes a cycle
    (``a.b_id -> b``, ``b.a_id -> a``) is left out of ``create_table`` and added afterwards
-   under an explicit name; on a drop it is dropped first, by its database name.
+   under an explicit name; on a drop it is dropped first, by its database name. A kept
+   table that drops its key to a dropped table does so before the drop.
 2. The indexes of a table created or dropped by the script go with the table: the downgrade
    does not drop them one by one (MariaDB refuses to drop an index backing a foreign key),
    and wherever a foreign key and an index both go, the key goes first. On MySQL/MariaDB
