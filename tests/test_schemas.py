@@ -306,13 +306,19 @@ def test_pg_setting_none_is_alembics_own_behaviour(tmp_path: Path, db_url: str) 
 
 
 @pg_only
-def test_pg_catalog_queries_do_not_grow_with_tables(tmp_path: Path, db_url: str) -> None:
+@pytest.mark.parametrize("key", ["identity", "serial"])
+def test_pg_catalog_queries_do_not_grow_with_tables(
+    tmp_path: Path, db_url: str, key: str
+) -> None:
+    # Alembic 1.20 batches reflection for its first schema only: 53 queries for 2 tables per
+    # schema and 197 for 10 before this plugin filled the cache for every schema.
     def models(count: int) -> sa.MetaData:
         metadata = sa.MetaData()
         for schema in APP_SCHEMAS:
             for number in range(count):
+                identity = [sa.Identity()] if key == "identity" else []
                 sa.Table(f"t{number}", metadata,
-                         sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+                         sa.Column("id", sa.Integer, *identity, primary_key=True),
                          schema=schema)
         return metadata
 
