@@ -45,11 +45,18 @@ def sqlite_constraint_name(text: str) -> bool:
 
 def mariadb_name(text: str) -> bool:
     # MariaDB identifiers hold only the Basic Multilingual Plane, and SQLAlchemy's MySQL
-    # reflection (regexes over SHOW CREATE TABLE) loses names with a newline (reported).
-    return "\n" not in text and mariadb_comment(text)
+    # reflection (regexes over SHOW CREATE TABLE) loses names with a newline and returns
+    # a backtick doubled (reported): rendered right, unseen by a second autogenerate.
+    return "\n" not in text and "`" not in text and bmp_only(text)
 
 
-def mariadb_comment(text: str) -> bool:
+def mariadb_value(text: str) -> bool:
+    # A newline in a CHECK text and characters beyond the BMP in a default meet the
+    # checks and defaults comparators' MariaDB normalisation (reported).
+    return "\n" not in text and bmp_only(text)
+
+
+def bmp_only(text: str) -> bool:
     # MariaDB stores table comments as utf8mb3: characters beyond the BMP become "?".
     return all(ord(char) <= 0xFFFF for char in text)
 
@@ -73,16 +80,18 @@ class Spec:
 
 def specs(backend: str) -> st.SearchStrategy[Spec]:
     name, constraint_name, comment = hostile(), hostile(), hostile(6)
+    default, check_value = hostile().filter(no_percent), hostile()
     if backend == "sqlite":
         constraint_name = constraint_name.filter(sqlite_constraint_name)
     if backend == "mariadb":
         name = name.filter(mariadb_name)
         constraint_name = constraint_name.filter(mariadb_name)
-        comment = comment.filter(mariadb_comment)
+        comment = comment.filter(bmp_only)
+        default, check_value = default.filter(mariadb_value), check_value.filter(mariadb_value)
     return st.builds(
         Spec, table=name, column=name, index=name, unique=constraint_name,
         check=constraint_name, table_comment=comment, column_comment=comment,
-        default=hostile().filter(no_percent), check_value=hostile(),
+        default=default, check_value=check_value,
     )
 
 
@@ -170,7 +179,8 @@ def test_table_comment_ops_quote_the_table_name(
     rev = project.round_trip(before, after)
     table = repr(spec.names()[0])
     comment = repr(spec.table_comment)
-    assert (f"op.create_table_comment(\n    {table},\n    {comment},\n"
-            "    existing_comment=None,\n    schema=None\n)") in rev.text
-    assert (f"op.drop_table_comment(\n    {table},\n    existing_comment={comment},\n"
-            "    schema=None\n)") in rev.text
+    body = "\n        "  # the script body is indented once, the call's arguments twice
+    assert (f"op.create_table_comment({body}{table},{body}{comment},{body}"
+            f"existing_comment=None,{body}schema=None\n    )") in rev.text
+    assert (f"op.drop_table_comment({body}{table},{body}existing_comment={comment},{body}"
+            "schema=None\n    )") in rev.text
