@@ -362,20 +362,8 @@ def _enum_in_schema_models(kind: str) -> sa.MetaData:
     return metadata
 
 
-def _known_bug(reason: str) -> pytest.MarkDecorator:
-    """A false positive of another plugin: the test passes (XPASS fails) once it is fixed."""
-    return pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)
-
-
 @pg_only
-@pytest.mark.parametrize("kind", [
-    pytest.param("check", marks=_known_bug(
-        "checks plugin: sql_text._strip_casts keeps '.kind' of the cast '::billing.kind'")),
-    pytest.param("partial_index", marks=_known_bug(
-        "indexes plugin: index_sql._drop_casts keeps '.kind' of '::billing.kind'")),
-    pytest.param("server_default", marks=_known_bug(
-        "defaults plugin: the reflected default 'a'::billing.kind is not normalised")),
-])
+@pytest.mark.parametrize("kind", ["check", "partial_index", "server_default"])
 def test_pg_expressions_on_an_enum_of_another_schema(
     tmp_path: Path, db_url: str, kind: str
 ) -> None:

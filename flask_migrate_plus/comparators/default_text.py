@@ -15,6 +15,8 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import types as sqltypes
 
+from .cast_types import cast_type_end
+
 #: A token is (kind, value); kinds: "str" (decoded text), "num" (canonical decimal text),
 #: "bool", "word" (lower-cased keyword or identifier), "op" (punctuation).
 Token = tuple[str, str]
@@ -56,9 +58,6 @@ WORD_SYNONYMS: dict[str, dict[str, str]] = {
     },
     "sqlite": {},
 }
-
-#: Words that may continue a PostgreSQL type name after ``::`` (``double precision`` ...).
-_TYPE_NAME_CONTINUATIONS = frozenset({"precision", "varying", "with", "without", "time", "zone"})
 
 #: Single-literal spellings of a boolean default, across dialects.
 _BOOLEAN_LITERALS = {
@@ -161,21 +160,14 @@ def _drop_redundant_parens(tokens: list[Token]) -> list[Token]:
 def _drop_literal_casts(tokens: list[Token]) -> list[Token]:
     # PostgreSQL casts every literal to the column's (or argument's) type; the type is
     # already compared by the type comparator, so the cast carries no information.
+    names = [(kind == "word", value if kind in ("word", "op") else "") for kind, value in tokens]
     out: list[Token] = []
     index = 0
     while index < len(tokens):
         token = tokens[index]
         after_literal = bool(out) and (out[-1][0] in ("str", "num") or out[-1] == ("word", "null"))
         if token == ("op", "::") and after_literal and index + 1 < len(tokens):
-            index += 2  # "::" and the first word of the type name
-            while index < len(tokens) and tokens[index][0] == "word" and (
-                tokens[index][1] in _TYPE_NAME_CONTINUATIONS
-            ):
-                index += 1
-            if index < len(tokens) and tokens[index] == ("op", "("):
-                index = _matching_paren(tokens, index) + 1 or len(tokens)
-            while tokens[index : index + 2] == [("op", "["), ("op", "]")]:
-                index += 2
+            index = cast_type_end(names, index + 1)
             continue
         out.append(token)
         index += 1

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .cast_types import cast_type_end
+
 #: One token: a string literal, a quoted identifier, a word/number, ``::`` or one symbol.
 _TOKEN_RE = re.compile(
     r"""
@@ -44,11 +46,6 @@ OPERATOR_SYNONYMS = {
 GROUPING_KEYWORDS = frozenset(
     {"and", "or", "not", "when", "then", "else", "case", "where", "is", "between"}
 )
-
-#: Words that may continue a type name after "::" (``character varying``, ``timestamp
-#: without time zone``, ``double precision``).
-_TYPE_NAME_WORDS = frozenset({"varying", "precision", "with", "without", "time", "zone"})
-
 
 @dataclass(frozen=True)
 class Token:
@@ -86,24 +83,18 @@ def _plain(token: Token) -> str:
     return token.text.lower()
 
 
-def _drop_casts(words: list[str]) -> list[str]:
-    """Remove ``::type`` casts, type names of several words and ``(n, m)`` / ``[]`` included."""
+def _drop_casts(tokens: list[Token]) -> list[str]:
+    """Comparable words with ``::type`` casts removed, the whole type name each time."""
+    names = [(token.kind in ("word", "quoted") and not token.text[0].isdigit(), _plain(token))
+             for token in tokens]
     out: list[str] = []
     i = 0
-    while i < len(words):
-        if words[i] != "::":
-            out.append(words[i])
+    while i < len(tokens):
+        if tokens[i].kind != "cast":
+            out.append(names[i][1])
             i += 1
             continue
-        i += 2  # "::" and the type's first word
-        while i < len(words) and words[i] in _TYPE_NAME_WORDS:
-            i += 1
-        if i < len(words) and words[i] == "(":
-            while i < len(words) and words[i] != ")":
-                i += 1
-            i += 1
-        while i + 1 < len(words) and words[i] == "[" and words[i + 1] == "]":
-            i += 2
+        i = cast_type_end(names, i + 1)
     return out
 
 
@@ -206,8 +197,7 @@ def _between_as_comparisons(words: list[str]) -> list[str]:
 
 def normalize_sql(sql: str) -> tuple[str, ...]:
     """The comparable form of an index expression or predicate (see module docstring)."""
-    words = [_plain(token) for token in tokenize(sql)]
-    words = _drop_casts(words)
+    words = _drop_casts(tokenize(sql))
     words = _drop_cast_calls(words)
     words = [
         part

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 
+from .cast_types import cast_type_end
 from .sql_tokens import KEYWORDS, Token, closing, is_operand, tokenize
 
 #: Dialects that share one set of rules.
@@ -62,9 +63,6 @@ _PHRASES: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
 #: PostgreSQL writes a negative constant as a cast string: ``'-1'::integer``.
 _NUMERIC_TYPES = {"integer", "bigint", "smallint", "numeric", "real", "double", "int", "int4",
                   "int8", "int2", "float8", "float4", "decimal"}
-
-#: Words that may follow ``::`` as part of one PostgreSQL type name.
-_TYPE_NAME_CONTINUATION = {"varying", "precision", "without", "with", "time", "zone"}
 
 #: Words after which ``(`` only groups; after any other word it opens a call or a list.
 _GROUPING_AFTER = KEYWORDS - {"in", "any", "all"}
@@ -120,7 +118,8 @@ def ddl_compiler(dialect: Dialect) -> Any:
 
 
 def _strip_casts(tokens: list[Token]) -> list[Token]:
-    """Drop PostgreSQL ``::type`` casts (``::character varying(20)[]`` included)."""
+    """Drop PostgreSQL ``::type`` casts, the whole type name (``::billing.kind[]`` too)."""
+    names = [(kind == "word", value) for kind, value in tokens]
     out: list[Token] = []
     index = 0
     while index < len(tokens):
@@ -131,17 +130,7 @@ def _strip_casts(tokens: list[Token]) -> list[Token]:
         type_name = tokens[index + 1][1] if index + 1 < len(tokens) else ""
         if out and out[-1][0] == "string" and type_name in _NUMERIC_TYPES:
             out[-1] = ("number", out[-1][1].strip("'"))  # '-1'::integer is the number -1
-        index += 2  # "::" and the first word of the type name
-        while index < len(tokens) and tokens[index][0] == "word" and (
-            tokens[index][1] in _TYPE_NAME_CONTINUATION
-        ):
-            index += 1
-        if index < len(tokens) and tokens[index] == ("punct", "("):
-            index = closing(tokens, index, "(", ")") + 1
-        while index + 1 < len(tokens) and tokens[index] == ("punct", "[") and (
-            tokens[index + 1] == ("punct", "]")
-        ):
-            index += 2
+        index = cast_type_end(names, index + 1)
     return out
 
 
