@@ -123,10 +123,10 @@ def create_type_objects(
     """Insert CREATE EXTENSION / CREATE TYPE ops before the ops whose columns need them."""
     if context.dialect.name != "postgresql":
         return
+    # A multi-database env.py calls this once per database, each time after appending that
+    # database's ops: only the last pair is this context's, and the others are done already.
     for script in directives:
-        pairs = zip(script.upgrade_ops_list, script.downgrade_ops_list, strict=True)
-        for upgrade, downgrade in pairs:
-            _rewrite(context, upgrade, downgrade)
+        _rewrite(context, script.upgrade_ops_list[-1], script.downgrade_ops_list[-1])
 
 
 def _rewrite(context: MigrationContext, upgrade: ops.OpContainer, downgrade: Any) -> None:
