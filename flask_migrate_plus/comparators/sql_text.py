@@ -15,7 +15,9 @@ that is rare, and the reverse mistake (a false positive on every run) is not.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.engine import Dialect
@@ -63,6 +65,9 @@ _PHRASES: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
 #: PostgreSQL writes a negative constant as a cast string: ``'-1'::integer``.
 _NUMERIC_TYPES = {"integer", "bigint", "smallint", "numeric", "real", "double", "int", "int4",
                   "int8", "int2", "float8", "float4", "decimal"}
+
+#: The body of a quoted literal that is a number (no leading zeros: ``'007'`` is a code).
+_QUOTED_NUMBER = re.compile(r"[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 
 #: Words after which ``(`` only groups; after any other word it opens a call or a list.
 _GROUPING_AFTER = KEYWORDS - {"in", "any", "all"}
@@ -160,14 +165,67 @@ def _strip_cast_calls(tokens: list[Token]) -> list[Token]:
 
 
 def _signed_numbers(tokens: list[Token]) -> list[Token]:
-    """A ``-`` that starts an operand joins the number after it: ``- 1`` is ``-1``."""
+    """A signed numeric literal is one value however it is spelled: ``-100``, ``- 100``,
+    ``'-100'``, ``(-100)``, ``-(100)``, ``(+ 20)`` (PostgreSQL), ``20`` (MariaDB drops ``+``)."""
+    tokens = [_number_in_quotes(token) for token in tokens]
+    previous: list[Token] | None = None
+    while tokens != previous:
+        previous = tokens
+        tokens = _merge_signs(_unwrap_numbers(tokens))
+    return tokens
+
+
+def _number_in_quotes(token: Token) -> Token:
+    """``'-100'`` is the number: servers cast it to the column's type (``'-100'::integer``)."""
+    kind, value = token
+    if kind == "string" and _QUOTED_NUMBER.fullmatch(value[1:-1]):
+        return ("number", _canonical_number(value[1:-1]))
+    if kind == "number":
+        return ("number", _canonical_number(value))
+    return token
+
+
+def _canonical_number(text: str) -> str:
+    """One spelling per value: ``1e3`` is ``1000``, ``+5`` is ``5``, trailing zeros kept."""
+    value = Decimal(text)
+    return "0" if value == 0 else format(value, "f")
+
+
+def _unwrap_numbers(tokens: list[Token]) -> list[Token]:
+    """``(5)`` that only groups one number is that number (a call's ``f(5)`` is kept)."""
     out: list[Token] = []
     for token in tokens:
-        if token[0] == "number" and out and out[-1] == ("op", "-") and _operand_starts(out[:-1]):
-            out[-1] = ("number", "-" + token[1])
+        out.append(token)
+        if (
+            len(out) >= 3
+            and token == ("punct", ")")
+            and out[-2][0] == "number"
+            and out[-3] == ("punct", "(")
+            and not _opens_call(out[:-3])
+        ):
+            out[-3:] = [out[-2]]
+    return out
+
+
+def _merge_signs(tokens: list[Token]) -> list[Token]:
+    """A ``-`` or ``+`` that starts an operand joins the number after it: ``- 1`` is ``-1``."""
+    out: list[Token] = []
+    for token in tokens:
+        if (
+            token[0] == "number"
+            and out
+            and out[-1] in (("op", "-"), ("op", "+"))
+            and _operand_starts(out[:-1])
+        ):
+            out[-1] = ("number", _canonical_number(out[-1][1] + token[1]))
         else:
             out.append(token)
     return out
+
+
+def _opens_call(before: list[Token]) -> bool:
+    """Whether a ``(`` after ``before`` opens a call or a list rather than a group."""
+    return bool(before) and before[-1][0] == "word" and before[-1][1] not in _GROUPING_AFTER
 
 
 def _operand_starts(before: list[Token]) -> bool:
@@ -357,11 +415,7 @@ def _drop_grouping_parentheses(tokens: list[Token]) -> list[Token]:
     for index, token in enumerate(tokens):
         if token != ("punct", "("):
             continue
-        previous = tokens[index - 1] if index else None
-        opens_call = previous is not None and previous[0] == "word" and (
-            previous[1] not in _GROUPING_AFTER
-        )
-        if not opens_call:
+        if not _opens_call(tokens[:index]):
             drop.add(index)
             drop.add(closing(tokens, index, "(", ")"))
     return [token for index, token in enumerate(tokens) if index not in drop]
