@@ -16,6 +16,8 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy.types import TypeEngine
 
+from .variants import impl_for_dialect
+
 _DIALECT_MODULE = re.compile(r"^sqlalchemy\.dialects\.(\w+)")
 
 
@@ -55,7 +57,11 @@ def render_public_type(type_: TypeEngine[Any], autogen_context: Any) -> str:
         prefix = autogen_context.opts.get("sqlalchemy_module_prefix") or ""
         return prefix + _with_item_type(type_, autogen_context)
     autogen_context.imports.add(f"from sqlalchemy.dialects import {dialect}")
+    # A dialect's type is written by that dialect's rules, not by those of the database the
+    # script is generated against (a JSONB variant generated on SQLite, say).
     impl = getattr(autogen_context.migration_context, "impl", None)
+    if impl is None or getattr(impl, "__dialect__", None) != dialect:
+        impl = impl_for_dialect(dialect)
     rendered = impl.render_type(type_, autogen_context) if impl is not None else False
     if isinstance(rendered, str):
         return rendered

@@ -29,6 +29,7 @@ from . import third_party
 from .app_types import faithful_constructor
 from .literals import render_check, render_server_default
 from .plain import is_sqlalchemy_type, public_type, render_public_type
+from .variants import has_variants, render_with_variants
 from .verify import context_state, verify_render
 
 log = logging.getLogger("flask_migrate_plus")
@@ -141,6 +142,10 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
         return render_server_default(obj, autogen_context)
     if type_ == "check":
         return render_check(obj, autogen_context)
+    if type_ == "type" and has_variants(obj):
+        text = render_with_variants(obj, autogen_context, type_text)
+        verify_render(text, obj, autogen_context)
+        return text
     if type_ != "type" or is_sqlalchemy_type(obj):
         return False
     text = type_text(obj, autogen_context)
