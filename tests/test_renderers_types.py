@@ -194,9 +194,7 @@ def composite_registry() -> Iterator[None]:
 def test_composite_type_is_created_before_and_dropped_after_its_tables(
     db_url: str, tmp_path: Path, render_warnings: pytest.LogCaptureFixture
 ) -> None:
-    # The identity plugin compiles every reflected column type and fails on the composite
-    # column, which reflects as NullType (reported); it has nothing to say about this case.
-    project = AlembicProject(tmp_path, db_url, disabled_plugins=("identity",))
+    project = AlembicProject(tmp_path, db_url)
     project.stamp_base()
     models = _composite_models()
     rev = project.revision(models)
@@ -245,7 +243,7 @@ def test_models_created_by_themselves_give_no_script(
         # sqlalchemy-utils' own MetaData listener creates the composite type; the identity
         # plugin fails on its reflected column (see the composite test above).
         _composite_models(models)
-        project = AlembicProject(tmp_path, db_url, disabled_plugins=("identity",))
+        project = AlembicProject(tmp_path, db_url)
         with project.engine.begin() as conn:
             conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS ltree")
     project.create(models)

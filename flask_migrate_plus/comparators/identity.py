@@ -81,7 +81,12 @@ def model_numbering(metadata_col: sa.Column[Any], type_name: str) -> Numbering:
 
 
 def _pg_type_name(column: sa.Column[Any], autogen_context: AutogenContext) -> str:
-    return str(column.type.compile(dialect=autogen_context.dialect)).upper()
+    """The type as PostgreSQL names it; "" for a type that does not compile (a reflected
+    type SQLAlchemy does not know, such as a composite: never an identity column)."""
+    try:
+        return str(column.type.compile(dialect=autogen_context.dialect)).upper()
+    except sa.exc.CompileError:
+        return ""
 
 
 def _describe(state: Numbering) -> str:
