@@ -141,19 +141,31 @@ def _declared_enums(
     return {key: values for key, values in declared.items() if key not in conflicting}
 
 
-def _read_catalog(
-    connection: Any, default_schema: str | None
+def enum_catalog(
+    autogen_context: Any,
 ) -> tuple[dict[TypeKey, list[str]], dict[TypeKey, list[Any]]]:
-    """All enum types with their values, and every column using each: two queries in all."""
-    values: dict[TypeKey, list[str]] = {}
-    for row in connection.execute(_PG_ENUM_VALUES):
-        key = (_schema_key(row.type_schema, default_schema), row.type_name)
-        values.setdefault(key, []).append(row.label)
-    users: dict[TypeKey, list[Any]] = {}
-    for row in connection.execute(_PG_ENUM_COLUMNS):
-        key = (_schema_key(row.type_schema, default_schema), row.type_name)
-        users.setdefault(key, []).append(row)
-    return values, users
+    """All enum types with their values, and every column using each: two queries per run,
+    kept on the migration context for the other plugins (scripts) that need them too."""
+    state = autogen_context.migration_context.__dict__.setdefault("_migrate_plus_enums", {})
+    if "catalog" not in state:
+        connection = autogen_context.connection
+        default_schema = autogen_context.dialect.default_schema_name
+        values: dict[TypeKey, list[str]] = {}
+        for row in connection.execute(_PG_ENUM_VALUES):
+            key = (_schema_key(row.type_schema, default_schema), row.type_name)
+            values.setdefault(key, []).append(row.label)
+        users: dict[TypeKey, list[Any]] = {}
+        for row in connection.execute(_PG_ENUM_COLUMNS):
+            key = (_schema_key(row.type_schema, default_schema), row.type_name)
+            users.setdefault(key, []).append(row)
+        state["catalog"] = (values, users)
+    catalog: tuple[dict[TypeKey, list[str]], dict[TypeKey, list[Any]]] = state["catalog"]
+    return catalog
+
+
+def type_key(enum: sa.Enum, default_schema: str | None) -> TypeKey:
+    """How the catalog names an enum type: (schema, name), schema None when the default."""
+    return (_schema_key(enum.schema, default_schema), str(enum.name))
 
 
 def _qualified(schema: str | None, name: str) -> str:
@@ -236,7 +248,9 @@ def _take_default_changes(upgrade_ops: Any, columns: list[EnumColumn]) -> list[E
     return list(wanted.values())
 
 
-def _existing_type(column: Any, dialect: Any, default_schema: str | None, existing: Any) -> Any:
+def column_reusing_type(
+    column: Any, dialect: Any, default_schema: str | None, existing: Any
+) -> Any:
     """A copy of ``column`` whose enum type will not be created again, if its type exists."""
     if not isinstance(column, sa.Column):
         return column
@@ -263,7 +277,8 @@ def _reuse_existing_types(
         create = op if isinstance(op, CreateTableOp) else getattr(op, "_reverse", None)
         if isinstance(op, (CreateTableOp, DropTableOp)) and create is not None:
             create.columns = [
-                _existing_type(item, dialect, default_schema, existing) for item in create.columns
+                column_reusing_type(item, dialect, default_schema, existing)
+                for item in create.columns
             ]
 
 
@@ -287,7 +302,7 @@ def compare_postgresql_enums(
     declared = _declared_enums(autogen_context, schemas, default_schema)
     if not declared and not _has_enum_column(upgrade_ops, dialect):
         return PriorityDispatchResult.CONTINUE  # no native enum involved: no query at all
-    existing, users = _read_catalog(autogen_context.connection, default_schema)
+    existing, users = enum_catalog(autogen_context)
     _reuse_existing_types(upgrade_ops, dialect, default_schema, existing)
     allow_rename = bool(autogen_context.opts.get(RENAME_OPTION, True))
     found = []

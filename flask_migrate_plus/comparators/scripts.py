@@ -19,7 +19,10 @@ of the result, so every change below holds in both directions:
 4. A NOT NULL column added to an existing table gets its scalar Python ``default=`` as a
    temporary server default, so existing rows are filled; otherwise a warning and a comment.
 5. PostgreSQL enum types follow their tables: dropped with the last table created with
-   them, and dropped with the last table using them (recreated on downgrade).
+   them, and dropped with the last table using them (recreated on downgrade). They follow
+   columns too: a column changed into an enum type the database lacks creates it first; a
+   column changed out of one that nothing else uses drops it after (both reversed on
+   downgrade).
 6. Every ``drop_table`` / ``drop_column`` gets a comment above it and one warning line.
 """
 
@@ -45,7 +48,8 @@ from ..renderers.safe_ops import (
     goes_with_table,
     with_notes,
 )
-from .enums import native_enum
+from .enums import TypeKey as EnumKey
+from .enums import column_reusing_type, enum_catalog, native_enum, type_key
 
 log = logging.getLogger("alembic.autogenerate.compare")
 console = logging.getLogger("flask_migrate_plus")
@@ -582,6 +586,97 @@ def follow_enum_types(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> None
         log.info("Detected enum type %r no longer used", name)
 
 
+def _altered_enum_columns(
+    upgrade_ops: ops.UpgradeOps, dialect: Any, default: str | None
+) -> list[tuple[ops.AlterColumnOp, EnumKey | None, EnumKey | None]]:
+    """(op, enum type before, enum type after) of each type change that enters or leaves
+    a native enum type."""
+    changes = []
+    for container in upgrade_ops.ops:
+        for op in container.ops if isinstance(container, ops.ModifyTableOps) else []:
+            if isinstance(op, ops.AlterColumnOp) and op.modify_type is not None:
+                old = _enum_key(op.existing_type, dialect, default)
+                new = _enum_key(op.modify_type, dialect, default)
+                if old != new:
+                    changes.append((op, old, new))
+    return changes
+
+
+def _enum_key(type_: Any, dialect: Any, default: str | None) -> EnumKey | None:
+    enum, _ = native_enum(type_, dialect)
+    return type_key(enum, default) if enum is not None and enum.name else None
+
+
+def _container(top: list[Any], op: ops.AlterColumnOp) -> int:
+    """The index of the table's ops that hold ``op``."""
+    return next(index for index, item in enumerate(top)
+                if isinstance(item, ops.ModifyTableOps) and op in item.ops)
+
+
+def _enum_type_op(top: list[Any], key: EnumKey, *, create: bool) -> EnumTypeOp | None:
+    return next((item for item in top if isinstance(item, EnumTypeOp)
+                 and (item.schema, item.name) == key and item.create == create), None)
+
+
+def _create_type_before(
+    top: list[Any], index: int, key: EnumKey, values: tuple[str, ...], dialect: Any,
+    default: str | None,
+) -> None:
+    """An explicit ``EnumTypeOp`` before ``top[index]``. A ``create_table`` of this script
+    that would create the type too is told not to: its CREATE TYPE has no checkfirst."""
+    implicit = _enum_type_op(top, key, create=True)
+    if implicit is not None:
+        index = min(index, top.index(implicit))
+        top.remove(implicit)
+    for op in top:
+        if isinstance(op, ops.CreateTableOp):
+            op.columns = [column_reusing_type(item, dialect, default, {key})
+                          for item in op.columns]
+    top.insert(index, EnumTypeOp(key[1], key[0], values, create=True))
+
+
+def follow_enum_columns(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> None:
+    """A column that becomes a native enum creates its type first if the database lacks it
+    (dropped after the cast back on downgrade); a column that leaves one drops the type after
+    it when nothing else uses it (recreated before the cast back on downgrade)."""
+    dialect = autogen_context.dialect
+    default = dialect.default_schema_name
+    changes = _altered_enum_columns(upgrade_ops, dialect, default)
+    if not changes:
+        return
+    existing, users = enum_catalog(autogen_context)
+    top = upgrade_ops.ops
+    for op, _, new in changes:
+        planned = _enum_type_op(top, new, create=True) if new is not None else None
+        if new is None or new in existing or (planned is not None and not planned.implicit):
+            continue
+        enum, _ = native_enum(op.modify_type, dialect)
+        values = tuple(enum.enums) if enum is not None else ()
+        _create_type_before(top, _container(top, op), new, values, dialect, default)
+        log.info("Detected enum type %r needed by %s.%s", _qualified(new), op.table_name,
+                 op.column_name)
+    in_models = _model_enum_names(autogen_context)
+    dropped = {_key(op): op for op in top if isinstance(op, ops.DropTableOp)}
+    leaving = {(op.schema, op.table_name, op.column_name) for op, old, _ in changes if old}
+    for old in sorted({old for _, old, _ in changes if old is not None}, key=str):
+        rows = [(None if row.table_schema == default else row.table_schema, row)
+                for row in users.get(old, [])]
+        still_used = [row for schema, row in rows if (schema, row.table_name) not in dropped
+                      and (schema, row.table_name, row.column_name) not in leaving]
+        if old[1] in in_models or still_used or old not in existing:
+            continue
+        if _enum_type_op(top, old, create=False) is not None:
+            continue  # follow_enum_types drops it already
+        last = max(_container(top, op) for op, key, _ in changes if key == old)
+        for drop in dropped.values():
+            for column in _columns(drop._reverse.columns if drop._reverse is not None else []):
+                if _enum_key(column.type, dialect, default) == old:
+                    _stop_create_type(column.type)
+                    last = max(last, top.index(drop))
+        top.insert(last + 1, EnumTypeOp(old[1], old[0], tuple(existing[old]), create=False))
+        log.info("Detected enum type %r no longer used", _qualified(old))
+
+
 # -- 6. drops are said out loud ---------------------------------------------------------------
 
 
@@ -621,6 +716,7 @@ def make_script_safe(
     fill_not_null_columns(autogen_context, upgrade_ops)
     if autogen_context.dialect.name == "postgresql":
         follow_enum_types(autogen_context, upgrade_ops)
+        follow_enum_columns(autogen_context, upgrade_ops)
     note_drops(upgrade_ops)
     return PriorityDispatchResult.CONTINUE
 
