@@ -5,7 +5,9 @@ runs alternately, several times, with:
 
 - **plain**: Alembic's built-in comparators with Flask-Migrate's defaults
   (``compare_type=True``, ``render_as_batch=True``, no server-default comparison);
-- **plus**: every flask-migrate-plus comparator on, server defaults compared too.
+- **plus**: every flask-migrate-plus comparator on, server defaults compared too;
+- **plain + defaults**: plain Alembic with ``compare_server_default=True`` as well, for
+  context: the comparison ours does, done by Alembic alone (and its false positives).
 
 It reports the median wall time, the ratio plus/plain, the SQL round trips (a
 ``before_cursor_execute`` listener) and the number of operations found (the schema matches
@@ -42,6 +44,7 @@ from flask_migrate_plus.wiring import alembic_configure_args
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAIN_OPTIONS = {"compare_type": True, "render_as_batch": True}
+PLAIN_DEFAULTS_OPTIONS = {**PLAIN_OPTIONS, "compare_server_default": True}
 PLUS_OPTIONS = {"compare_type": True, "render_as_batch": True, "compare_server_default": True}
 
 
@@ -125,15 +128,18 @@ def run_case(backend: str, tables: int, identity: bool, repeat: int, tmp: Path) 
         started = time.perf_counter()
         metadata.create_all(engine)
         create_seconds = time.perf_counter() - started
-        compare_once(engine, metadata, plain_opts)  # warm both paths: imports, caches
+        compare_once(engine, metadata, plain_opts)  # warm every path: imports, caches
         compare_once(engine, metadata, plus_opts)
-        plain, plus = [], []
-        for _ in range(repeat):  # alternate, so drift on the machine hits both alike
+        compare_once(engine, metadata, PLAIN_DEFAULTS_OPTIONS)
+        plain, plus, plain_defaults = [], [], []
+        for _ in range(repeat):  # alternate, so drift on the machine hits all alike
             plain.append(compare_once(engine, metadata, plain_opts))
             plus.append(compare_once(engine, metadata, plus_opts))
+            plain_defaults.append(compare_once(engine, metadata, PLAIN_DEFAULTS_OPTIONS))
         engine.dispose()
     plain_median = statistics.median(r["seconds"] for r in plain)
     plus_median = statistics.median(r["seconds"] for r in plus)
+    defaults_median = statistics.median(r["seconds"] for r in plain_defaults)
     return {
         "backend": backend + (" (Identity ids)" if identity else
                               " (SERIAL ids)" if backend == "postgresql" else ""),
@@ -142,6 +148,8 @@ def run_case(backend: str, tables: int, identity: bool, repeat: int, tmp: Path) 
         "plain_s": round(plain_median, 3),
         "plus_s": round(plus_median, 3),
         "ratio": round(plus_median / plain_median, 3),
+        "plain_defaults_s": round(defaults_median, 3),
+        "plain_defaults_ops": plain_defaults[-1]["ops"],
         "plain_round_trips": plain[-1]["round_trips"],
         "plus_round_trips": plus[-1]["round_trips"],
         "plain_ops": plain[-1]["ops"],
@@ -185,14 +193,15 @@ def cold_start(repeat: int, tmp: Path) -> list[dict]:
 def markdown(rows: list[dict], starts: list[dict]) -> str:
     lines = [
         "| backend | tables | plain Alembic (s) | flask-migrate-plus (s) | ratio | round trips "
-        "plain / plus | ops found plain / plus |",
-        "|---|---|---|---|---|---|---|",
+        "plain / plus | ops found plain / plus | plain + server defaults: s, ops |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['backend']} | {r['tables']} | {r['plain_s']} | {r['plus_s']} | "
             f"{r['ratio']}x | {r['plain_round_trips']} / {r['plus_round_trips']} | "
-            f"{r['plain_ops']} / {r['plus_ops']} |"
+            f"{r['plain_ops']} / {r['plus_ops']} | "
+            f"{r['plain_defaults_s']}, {r['plain_defaults_ops']} |"
         )
     if starts:
         lines += ["", "| command | tool | median (s) |", "|---|---|---|"]
