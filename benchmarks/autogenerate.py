@@ -91,8 +91,9 @@ def database(backend: str, tmp: Path) -> Iterator[str]:
     try:
         yield admin.set(database=name).render_as_string(hide_password=False)
     finally:
+        force = " WITH (FORCE)" if backend == "postgresql" else ""
         with engine.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}{force}")
         engine.dispose()
 
 

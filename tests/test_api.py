@@ -94,12 +94,11 @@ def test_user_process_revision_directives_is_chained(tmp_path: Path) -> None:
         assert len(list((tmp_path / "migrations" / "versions").glob("*.py"))) == 1
 
 
-@pytest.mark.backends("sqlite")
 def test_logging_left_alone_even_with_flask_migrate_env(
-    tmp_path: Path, app_logger: logging.Logger
+    tmp_path: Path, db_url: str, app_logger: logging.Logger
 ) -> None:
     """Flask-Migrate's env.py calls fileConfig(), which disables existing loggers."""
-    url = f"sqlite:///{tmp_path / 'a.db'}"
+    url = db_url
     FlaskApp(tmp_path, url, env={"USE_FLASK_MIGRATE": "1"}).ok("init")
     env_py = (tmp_path / "migrations" / "env.py").read_text()
     assert "fileConfig(config.config_file_name)" in env_py

@@ -105,9 +105,8 @@ def test_unreachable_database_hides_the_password(tmp_path: Path, db_url: str) ->
     assert "***" in line
 
 
-@pytest.mark.backends("sqlite")
-def test_multiple_heads_name_every_head_and_the_fix(tmp_path: Path) -> None:
-    app = FlaskApp(tmp_path, f"sqlite:///{tmp_path / 'app.db'}")
+def test_multiple_heads_name_every_head_and_the_fix(tmp_path: Path, db_url: str) -> None:
+    app = FlaskApp(tmp_path, db_url)
     app.ok("init")
     app.ok("revision", "-m", "base", "--rev-id", "aaa")
     app.ok("revision", "-m", "left", "--rev-id", "bbb", "--head", "aaa")
@@ -120,9 +119,8 @@ def test_multiple_heads_name_every_head_and_the_fix(tmp_path: Path) -> None:
     assert "ddd" in app.ok("current").stdout
 
 
-@pytest.mark.backends("sqlite")
-def test_database_at_an_unknown_revision(tmp_path: Path) -> None:
-    app = FlaskApp(tmp_path, f"sqlite:///{tmp_path / 'app.db'}")
+def test_database_at_an_unknown_revision(tmp_path: Path, db_url: str) -> None:
+    app = FlaskApp(tmp_path, db_url)
     app.ok("init")
     app.ok("migrate", "-m", "first", "--rev-id", "aaa")
     app.ok("upgrade")
@@ -134,9 +132,8 @@ def test_database_at_an_unknown_revision(tmp_path: Path) -> None:
         assert_one_line_error(app.db(*command), "bbb", "aaa", "flask db stamp aaa")
 
 
-@pytest.mark.backends("sqlite")
-def test_check_fails_when_the_database_is_behind(tmp_path: Path) -> None:
-    app = FlaskApp(tmp_path, f"sqlite:///{tmp_path / 'app.db'}")
+def test_check_fails_when_the_database_is_behind(tmp_path: Path, db_url: str) -> None:
+    app = FlaskApp(tmp_path, db_url)
     app.ok("init")
     app.ok("migrate", "-m", "first")
     assert_one_line_error(app.db("check"), "not up to date", "flask db upgrade")
@@ -216,3 +213,16 @@ def test_comparator_switched_off_by_config(tmp_path: Path) -> None:
     made = app.ok("migrate", "-m", "first")
     assert ("flask_migrate_plus.*, ~flask_migrate_plus.checks, ~flask_migrate_plus.indexes"
             in made.stderr)
+
+
+@pytest.mark.backends("sqlite")
+def test_extra_imports_from_config_reach_every_script(tmp_path: Path) -> None:
+    app = FlaskApp(tmp_path, f"sqlite:///{tmp_path / 'app.db'}",
+                   config={"MIGRATE_PLUS_EXTRA_IMPORTS": ["import sqlalchemy_utils",
+                                                          "from decimal import Decimal"]})
+    app.ok("init")
+    app.ok("migrate", "-m", "first")
+    (script,) = app.scripts()
+    text = script.read_text()
+    assert "import sqlalchemy_utils\n" in text and "from decimal import Decimal\n" in text
+    app.ok("upgrade")
