@@ -12,13 +12,10 @@ Server URLs come from FMP_TEST_POSTGRESQL_URL / FMP_TEST_MARIADB_URL.
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import textwrap
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.autogenerate import produce_migrations, render_python_code
 from alembic.runtime.migration import MigrationContext
+from autogenerate import database  # the same throwaway databases as the benchmark
 from sqlalchemy.dialects import mysql, postgresql
 
 from flask_migrate_plus.wiring import alembic_configure_args
@@ -111,28 +109,6 @@ CASES = [
          _t(sa.Column("name", sa.String(20)),
             sa.Column("score", sa.Integer, nullable=False, default=0))),
 ]
-
-
-@contextmanager
-def database(backend: str, tmp: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp / (uuid.uuid4().hex + '.db')}"
-        return
-    variable = {"postgresql": "FMP_TEST_POSTGRESQL_URL", "mariadb": "FMP_TEST_MARIADB_URL"}
-    admin = sa.engine.make_url(os.environ[variable[backend]])
-    name = "fmp_doc_" + uuid.uuid4().hex[:8]
-    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as conn:
-            if backend == "postgresql":
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            else:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-        engine.dispose()
 
 
 def upgrade_text(url: str, metadata: sa.MetaData, opts: dict[str, Any]) -> str:
