@@ -21,6 +21,8 @@ from alembic.operations.ops import MigrationScript
 from alembic.runtime.migration import MigrationContext
 
 from .filters import ignore_tables_name_filter, ignore_tables_object_filter
+from .renderers.scripts import REWRITERS
+from .renderers.types import render_item as render_our_types
 
 # "No changes in schema detected." goes where Flask-Migrate's env.py sends it, so it prints
 # under any alembic.ini, including one written by Flask-Migrate.
@@ -118,25 +120,9 @@ def chain_render_item(user: RenderItem | None, ours: RenderItem | None) -> Rende
     return render_item
 
 
-def our_render_item() -> RenderItem | None:
-    """Our renderer for types, if the renderers package offers one."""
-    try:
-        from .renderers.types import render_item
-    except ImportError:
-        return None
-    return render_item
-
-
 def our_process_revision_directives() -> list[ProcessRevisionDirectives]:
     """Our script rewriters, in the order they must run (see renderers/ and comparators/)."""
-    rewriters: list[ProcessRevisionDirectives] = [report_plugins, fresh_imports]
-    try:
-        from .renderers.scripts import REWRITERS
-    except ImportError:
-        pass
-    else:
-        rewriters.extend(REWRITERS)
-    return rewriters
+    return [report_plugins, fresh_imports, *REWRITERS]
 
 
 def alembic_configure_args(
@@ -154,7 +140,7 @@ def alembic_configure_args(
     """
     args: dict[str, Any] = dict(user_args or {})
     args.setdefault("autogenerate_plugins", autogenerate_plugins(disabled_plugins))
-    args["render_item"] = chain_render_item(args.get("render_item"), our_render_item())
+    args["render_item"] = chain_render_item(args.get("render_item"), render_our_types)
     args["process_revision_directives"] = chain_process_revision_directives(
         # Before the user's hook too: an ``imports.add()`` there would otherwise write into
         # Alembic's one default set, shared by every later script of the process.
