@@ -69,6 +69,9 @@ _PG_ENUM_COLUMNS = sa.text(
     """
 )
 
+#: The types a native enum can hide behind (besides a ``with_variant`` mapping).
+ENUM_CARRIERS = (sa.Enum, sa.ARRAY, sa.types.TypeDecorator)
+
 TypeKey = tuple[str | None, str]  # (schema, type name); schema None = the default schema
 
 
@@ -77,6 +80,10 @@ def native_enum(type_: Any, dialect: Any) -> tuple[sa.Enum | None, bool]:
 
     Looks through TypeDecorators, ``with_variant`` and ``ARRAY`` the way the dialect would.
     """
+    if not type_._variant_mapping and not isinstance(type_, ENUM_CARRIERS):
+        # dialect_impl() only specialises a type within its own class: nothing else can
+        # become an enum, and asking would adapt a copy of every reflected type.
+        return None, False
     is_array = False
     for _ in range(8):  # wrappers nest only a few levels; a bound keeps odd types from looping
         if isinstance(type_, sa.types.TypeDecorator):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from alembic.util import PriorityDispatchResult
 
-from .indexes import batch_cannot_rebuild, run_cache
+from .indexes import batch_cannot_rebuild, rebuild_losses
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -57,14 +57,14 @@ def keep_indexes_through_rebuilds(
 
     if not autogen_context.opts.get("render_as_batch"):
         return PriorityDispatchResult.CONTINUE
-    cache = run_cache(autogen_context)
+    losses = rebuild_losses(autogen_context)
     result: list[MigrateOperation] = []
     for table_ops in upgrade_ops.ops:
         if not isinstance(table_ops, ops.ModifyTableOps) or not rebuilds_table(table_ops.ops):
             result.append(table_ops)
             continue
         name, schema = table_ops.table_name, table_ops.schema
-        lost: dict[str, sa.Index] = cache.get(("rebuild_loses", schema, name), {})
+        lost: dict[str, sa.Index] = losses.get((schema, name), {})
         before: list[MigrateOperation] = []
         after: list[MigrateOperation] = []
         kept: list[MigrateOperation] = []

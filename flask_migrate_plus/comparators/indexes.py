@@ -46,6 +46,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression, conv
 
 from .index_sql import CreateIndexText, normalize_sql, parse_create_index
+from .run_state import once_per_run, run_state
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -76,9 +77,6 @@ PREFIX_ONLY_TYPES = (sa.Text, sa.LargeBinary)
 
 #: The access method PostgreSQL uses when ``postgresql_using`` is not given.
 PG_DEFAULT_USING = "btree"
-
-#: Cache of catalog reads, stored on the MigrationContext, valid for one inspector (one run).
-CACHE_ATTRIBUTE = "_flask_migrate_plus_indexes"
 
 
 # -- dialect options, normalised -------------------------------------------------------------
@@ -262,25 +260,6 @@ def describe_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
 # -- what the database has -------------------------------------------------------------------
 
 
-def run_cache(autogen_context: AutogenContext) -> dict[Any, Any]:
-    """A dict for this autogenerate run (one inspector), kept on the MigrationContext."""
-    context = autogen_context.migration_context
-    inspector = autogen_context.inspector
-    cache: tuple[Any, dict[Any, Any]] | None = getattr(context, CACHE_ATTRIBUTE, None)
-    if cache is None or cache[0] is not inspector:
-        cache = (inspector, {})
-        setattr(context, CACHE_ATTRIBUTE, cache)
-    return cache[1]
-
-
-def _catalog(autogen_context: AutogenContext, key: tuple[Any, ...], read: Callable[[], Any]) -> Any:
-    """``read()`` once per autogenerate run and key; later calls reuse the result."""
-    cache = run_cache(autogen_context)
-    if key not in cache:
-        cache[key] = read()
-    return cache[key]
-
-
 def _sqlite_index_ddl(autogen_context: AutogenContext, schema: str | None) -> dict[str, Any]:
     """``{table: {index: CREATE INDEX text}}`` from one ``sqlite_master`` read."""
 
@@ -294,7 +273,7 @@ def _sqlite_index_ddl(autogen_context: AutogenContext, schema: str | None) -> di
             found.setdefault(table, {})[name] = sql
         return found
 
-    return _catalog(autogen_context, ("sqlite_master", schema), read)
+    return once_per_run(autogen_context, __name__, ("sqlite_master", schema), read)
 
 
 def _mysql_descending(autogen_context: AutogenContext, schema: str | None) -> dict[Any, Any]:
@@ -313,7 +292,13 @@ def _mysql_descending(autogen_context: AutogenContext, schema: str | None) -> di
             found.setdefault((table, name), set()).add(column)
         return found
 
-    return _catalog(autogen_context, ("statistics", schema), read)
+    return once_per_run(autogen_context, __name__, ("statistics", schema), read)
+
+
+def rebuild_losses(autogen_context: AutogenContext) -> dict[Any, dict[str, sa.Index]]:
+    """``{(schema, table): {name: index}}``: the SQLite indexes a batch rebuild would lose,
+    noted by ``compare_indexes`` for ``index_batch``."""
+    return run_state(autogen_context, __name__).setdefault("rebuild_losses", {})
 
 
 def _alembic_index_records(
@@ -344,6 +329,11 @@ def _sorted(
     return element
 
 
+def _given(value: Any) -> bool:
+    """Whether a reflected dialect option says anything (reflection fills in empty ones)."""
+    return value is not None and not (isinstance(value, (list, dict)) and not value)
+
+
 def _from_record(record: Any, table: sa.Table, descending: set[str]) -> sa.Index:
     """A reflected index record (``Inspector.get_indexes``) as an Index on ``table``.
 
@@ -362,7 +352,7 @@ def _from_record(record: Any, table: sa.Table, descending: set[str]) -> sa.Index
     for option, value in (record.get("dialect_options") or {}).items():
         if option.endswith("_where") and isinstance(value, str):
             value = sa.text(value)
-        if value is not None and not (isinstance(value, (list, dict)) and not value):
+        if _given(value):
             kwargs[option] = value
     return sa.Index(
         record["name"], *elements, unique=bool(record["unique"]), _table=table, **kwargs
@@ -381,32 +371,104 @@ def _from_ddl(name: str, parsed: CreateIndexText, table: sa.Table) -> sa.Index:
     return sa.Index(conv(name), *elements, unique=parsed.unique, _table=table, **kwargs)
 
 
+#: An index that is nothing but its uniqueness and plain columns (lower-cased names): most
+#: indexes. Two such indexes differ exactly when these differ, so neither needs a signature.
+PlainShape = tuple[bool, tuple[str, ...]]
+
+
+def plain_shape(index: sa.Index, dialect: Dialect) -> PlainShape | None:
+    """The plain shape of a model index, or None when it has expressions, sort order or an
+    option of this dialect."""
+    columns = [element for element in index.expressions if isinstance(element, sa.Column)]
+    if len(columns) != len(index.expressions):
+        return None
+    prefix = f"{dialect.name}_"
+    if any(key.startswith(prefix) for key in index.dialect_kwargs):
+        return None
+    return bool(index.unique), tuple(column.name.lower() for column in columns)
+
+
+class ReflectedIndexes:
+    """The indexes of one table in the database, by name.
+
+    Kept as reflection returned them; an ``sa.Index`` (costly to build, and most of a large
+    schema's indexes never need one) is built only for an index that is compared in full,
+    dropped or handed to a filter.
+    """
+
+    def __init__(
+        self,
+        table: sa.Table,
+        records: dict[str, Any],
+        parsed: dict[str, CreateIndexText],
+        descending: dict[str, set[str]],
+    ) -> None:
+        self.table = table
+        self._records = records
+        self._parsed = parsed
+        self._descending = descending
+        self._built: dict[str, sa.Index] = {}
+
+    def names(self) -> set[str]:
+        return self._records.keys() | self._parsed.keys()
+
+    def plain_shape(self, name: str) -> PlainShape | None:
+        """As ``plain_shape`` for a model index, read from the reflected record or DDL."""
+        parsed = self._parsed.get(name)
+        if parsed is not None:
+            columns = {c.name.lower() for c in self.table.c}
+            if parsed.where or any(
+                e.descending or not e.column or e.column.lower() not in columns
+                for e in parsed.elements
+            ):
+                return None
+            return bool(parsed.unique), tuple(str(e.column).lower() for e in parsed.elements)
+        record = self._records[name]
+        if (
+            None in record["column_names"]
+            or record.get("column_sorting")
+            or self._descending.get(name)
+            or any(_given(v) for v in (record.get("dialect_options") or {}).values())
+        ):
+            return None
+        return bool(record["unique"]), tuple(str(c).lower() for c in record["column_names"])
+
+    def index(self, name: str) -> sa.Index:
+        """The reflected index as an ``sa.Index`` with all its options."""
+        if name not in self._built:
+            parsed = self._parsed.get(name)
+            if parsed is not None:
+                built = _from_ddl(name, parsed, self.table)
+            else:
+                built = _from_record(
+                    self._records[name], self.table, self._descending.get(name, set())
+                )
+            # Built on the table (no copy: schema objects are costly), but kept out of its
+            # ``indexes``, which Alembic filled from the same records and later comparators
+            # read.
+            self.table.indexes.discard(built)
+            self._built[name] = built
+        return self._built[name]
+
+
 def reflected_indexes(
     autogen_context: AutogenContext, schema: str | None, conn_table: sa.Table
-) -> dict[str, sa.Index]:
-    """Every index of ``conn_table`` in the database, with all its options, by name."""
+) -> ReflectedIndexes:
+    """Every index of ``conn_table`` in the database, with all its options."""
     dialect = autogen_context.dialect.name
-    records = _alembic_index_records(autogen_context, schema, conn_table.name)
+    records = {
+        str(r["name"]): r for r in _alembic_index_records(autogen_context, schema, conn_table.name)
+    }
     parsed: dict[str, CreateIndexText] = {}
     if dialect == "sqlite":  # the stored DDL says everything, expressions and DESC included
         stored = _sqlite_index_ddl(autogen_context, schema).get(conn_table.name, {})
         parsed = {n: p for n, sql in stored.items() if (p := parse_create_index(sql)) is not None}
-    if not records and not parsed:
-        return {}
-    found = {name: _from_ddl(name, text, conn_table) for name, text in parsed.items()}
-    descending: dict[Any, set[str]] = {}
-    if dialect in MYSQL_FAMILY:
-        descending = _mysql_descending(autogen_context, schema)
-    for record in records:
-        name = str(record["name"])
-        if name not in found:
-            found[name] = _from_record(
-                record, conn_table, descending.get((conn_table.name, name), set())
-            )
-    # Built on conn_table (no copy: schema objects are costly), but kept out of its
-    # ``indexes``, which Alembic filled from the same records and later comparators read.
-    conn_table.indexes.difference_update(found.values())
-    return found
+    descending: dict[str, set[str]] = {}
+    if dialect in MYSQL_FAMILY and records:
+        by_table = _mysql_descending(autogen_context, schema)
+        descending = {name: by_table[(conn_table.name, name)]
+                      for name in records if (conn_table.name, name) in by_table}
+    return ReflectedIndexes(conn_table, records, parsed, descending)
 
 
 # -- the comparators -------------------------------------------------------------------------
@@ -431,13 +493,27 @@ def _names_with_ops(modify_ops: ModifyTableOps, constraints: bool = True) -> set
     return names
 
 
-def _enrich_drops(modify_ops: ModifyTableOps, reflected: dict[str, sa.Index]) -> None:
+def _enrich_drops(modify_ops: ModifyTableOps, reflected: ReflectedIndexes) -> None:
     """Give Alembic's ``drop_index`` ops the fully reflected index, for the downgrade."""
     from alembic.operations import ops
 
+    names = reflected.names()
     for position, op in enumerate(modify_ops.ops):
-        if isinstance(op, ops.DropIndexOp) and str(op.index_name) in reflected:
-            modify_ops.ops[position] = ops.DropIndexOp.from_index(reflected[str(op.index_name)])
+        if isinstance(op, ops.DropIndexOp) and str(op.index_name) in names:
+            modify_ops.ops[position] = ops.DropIndexOp.from_index(
+                reflected.index(str(op.index_name))
+            )
+
+
+def _changed(
+    name: str, model: sa.Index, reflected: ReflectedIndexes, dialect: Dialect
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The two signatures when the model index differs from the reflected one, else None."""
+    model_plain = plain_shape(model, dialect)
+    if model_plain is not None and model_plain == reflected.plain_shape(name):
+        return None  # both plain and alike (both plain and unlike: the signatures say how)
+    old_sig, new_sig = compared_signatures(reflected.index(name), model, dialect)
+    return (old_sig, new_sig) if old_sig != new_sig else None
 
 
 def compare_indexes(
@@ -453,54 +529,61 @@ def compare_indexes(
 
     dialect = autogen_context.dialect
     parents: Any = {"table_name": tname, "schema_name": schema}
-    reflected: dict[str, sa.Index] = {}
+    reflected: ReflectedIndexes | None = None
+    in_database: set[str] = set()
     known_to_alembic: set[str] = set()
     if conn_table is not None:
-        reflected = {
-            name: index
-            for name, index in reflected_indexes(autogen_context, schema, conn_table).items()
+        reflected = reflected_indexes(autogen_context, schema, conn_table)
+        in_database = {
+            name
+            for name in reflected.names()
             if autogen_context.run_name_filters(name, "index", parents)
         }
         known_to_alembic = {
             str(r["name"]) for r in _alembic_index_records(autogen_context, schema, tname)
         }
         known_to_alembic |= {str(c.name) for c in conn_table.constraints if c.name}
+        _enrich_drops(modify_ops, reflected)
+        if dialect.name == "sqlite":  # for index_batch: what a table rebuild would lose
+            rebuild_losses(autogen_context)[(schema, tname)] = {
+                name: reflected.index(name)
+                for name in in_database
+                if reflected.plain_shape(name) is None
+                and batch_cannot_rebuild(reflected.index(name))
+            }
     model: dict[str, sa.Index] = {}
     if metadata_table is not None:
         for index in metadata_table.indexes:
             name = _model_name(index, autogen_context)
             if name is not None:
                 model[name] = index
-    _enrich_drops(modify_ops, reflected)
     handled = _names_with_ops(modify_ops)
-    if dialect.name == "sqlite":  # for index_batch: what a table rebuild would lose
-        run_cache(autogen_context)[("rebuild_loses", schema, tname)] = {
-            name: index for name, index in reflected.items() if batch_cannot_rebuild(index)
-        }
 
-    for name in sorted(model.keys() & reflected.keys() - handled):
-        new, old = model[name], reflected[name]
-        old_sig, new_sig = compared_signatures(old, new, dialect)
-        if new_sig != old_sig and autogen_context.run_object_filters(
-            new, name, "index", False, old
+    for name in sorted(model.keys() & in_database - handled):
+        assert reflected is not None
+        new = model[name]
+        changed = _changed(name, new, reflected, dialect)
+        if changed is not None and autogen_context.run_object_filters(
+            new, name, "index", False, reflected.index(name)
         ):
-            modify_ops.ops.append(ops.DropIndexOp.from_index(old))
+            modify_ops.ops.append(ops.DropIndexOp.from_index(reflected.index(name)))
             modify_ops.ops.append(ops.CreateIndexOp.from_index(new))
             log.info(
                 "Detected changed index %r on %r: %s",
                 name,
                 tname,
-                describe_difference(old_sig, new_sig),
+                describe_difference(*changed),
             )
 
-    for name in sorted(model.keys() - reflected.keys() - known_to_alembic - handled):
+    for name in sorted(model.keys() - in_database - known_to_alembic - handled):
         if autogen_context.run_object_filters(model[name], name, "index", False, None):
             modify_ops.ops.append(ops.CreateIndexOp.from_index(model[name]))
             log.info("Detected added index %r on %r", name, tname)
 
-    for name in sorted(reflected.keys() - model.keys() - known_to_alembic - handled):
-        if autogen_context.run_object_filters(reflected[name], name, "index", True, None):
-            modify_ops.ops.append(ops.DropIndexOp.from_index(reflected[name]))
+    for name in sorted(in_database - model.keys() - known_to_alembic - handled):
+        assert reflected is not None
+        if autogen_context.run_object_filters(reflected.index(name), name, "index", True, None):
+            modify_ops.ops.append(ops.DropIndexOp.from_index(reflected.index(name)))
             log.info("Detected removed index %r on %r", name, tname)
     return PriorityDispatchResult.CONTINUE
 
@@ -532,7 +615,7 @@ def drop_implicit_fk_indexes(
     ]
     declared = {_model_name(ix, autogen_context) for ix in metadata_table.indexes}
     handled = _names_with_ops(modify_ops, constraints=False)
-    reflected: dict[str, sa.Index] | None = None
+    reflected: ReflectedIndexes | None = None
     for fk_name in sorted(dropped & fks.keys()):
         columns = tuple(fks[fk_name].column_keys)
         for index in conn_table.indexes:
@@ -549,10 +632,10 @@ def drop_implicit_fk_indexes(
                 continue
             if reflected is None:
                 reflected = reflected_indexes(autogen_context, schema, conn_table)
-            if name in reflected and autogen_context.run_object_filters(
-                reflected[name], name, "index", True, None
+            if name in reflected.names() and autogen_context.run_object_filters(
+                reflected.index(name), name, "index", True, None
             ):
-                modify_ops.ops.append(ops.DropIndexOp.from_index(reflected[name]))
+                modify_ops.ops.append(ops.DropIndexOp.from_index(reflected.index(name)))
                 handled.add(name)
                 log.info(
                     "Detected removed index %r on %r (made by the server for dropped FK %r)",

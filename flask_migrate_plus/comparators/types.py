@@ -8,10 +8,10 @@ Alembic compares types by tokenising their DDL, which both over- and under-repor
 - it ignores what sits outside the argument list: ``UNSIGNED``, ``ZEROFILL``, the fractional
   seconds of ``DATETIME(6)``, and a column's collation.
 
-So, on top of Alembic's comparison (which still runs for everything we have no rule for):
-attribute rules detect the missed changes, and per-dialect DDL normalisers remove the false
-positives. The model side is always the type's dialect implementation, so a ``TypeDecorator``
-is compared by what it creates. On PostgreSQL, a type change between type families gets a
+So, around Alembic's comparison (asked here, once per column): attribute rules detect the
+missed changes, and per-dialect DDL normalisers remove the false positives it reports. The
+model side is always the type's dialect implementation, so a ``TypeDecorator`` is compared
+by what it creates. On PostgreSQL, a type change between type families gets a
 ``USING <column>::<type>`` cast (see ``type_casts``).
 """
 
@@ -83,12 +83,13 @@ def _collation_changed(conn_col: Column, model: sqltypes.TypeEngine, dialect: Di
         return False
     if not (isinstance(conn, sqltypes.String) and isinstance(model, sqltypes.String)):
         return False
-    if model.collation is None and re.search(
-        r"\b(CHARACTER SET|NATIONAL)\b", _ddl(model, dialect).upper()
-    ):
-        return False  # a model charset implies its default collation, which MariaDB reports
     default = _default_collation(conn_col, dialect)
-    return (conn.collation or default) != (model.collation or default)
+    if (conn.collation or default) == (model.collation or default):
+        return False
+    # a model charset implies its default collation, which MariaDB reports
+    return model.collation is not None or not re.search(
+        r"\b(CHARACTER SET|NATIONAL)\b", _ddl(model, dialect).upper()
+    )
 
 
 # -- false positives: DDL spellings the database stores as the same type --------------------
@@ -144,7 +145,7 @@ def compare_type(
     conn_col: Column,
     metadata_col: Column,
 ) -> PriorityDispatchResult:
-    """Detect what Alembic misses, clear what it misreads, leave the rest to it.
+    """Detect what Alembic misses, clear what it misreads, report the rest as it would.
 
     Alembic's FIRST step has already applied the user's ``compare_type``: False or a verdict
     of their callable stops the subgroup before us; None falls through to here.
@@ -168,15 +169,23 @@ def compare_type(
         )
         return PriorityDispatchResult.STOP
 
+    # Alembic's own verdict, asked here rather than in its LAST step so that the types are
+    # compiled once: most columns match, and only a reported change needs a second look.
+    if not autogen_context.migration_context.impl.compare_type(conn_col, metadata_col):
+        return PriorityDispatchResult.STOP
+    alter_column_op.existing_type = conn_type
     raw_differs = _ddl(conn_type, dialect) != _ddl(model_type, dialect)
     if raw_differs and stored_ddl(conn_type, dialect) == stored_ddl(model_type, dialect):
-        alter_column_op.existing_type = conn_type
         return PriorityDispatchResult.STOP  # one stored type, two spellings
-    return PriorityDispatchResult.CONTINUE
+    alter_column_op.modify_type = model_type
+    log.info(
+        "Detected type change from %r to %r on '%s.%s'", conn_type, model_type, tname, cname
+    )
+    return PriorityDispatchResult.STOP
 
 
 def setup(plugin: Plugin) -> None:
-    """Run after the user's own rule (FIRST) and before Alembic's DDL comparison (LAST);
+    """Run after the user's own rule (FIRST), in place of Alembic's DDL comparison (LAST);
     add PostgreSQL casts once a table's columns are compared."""
     from ..renderers.type_casts import register_renderer
 
