@@ -22,6 +22,7 @@ starts throwaway servers). This is a benchmark, not a test: it asserts nothing.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -105,6 +106,7 @@ def compare_once(engine: sa.Engine, metadata: sa.MetaData, opts: dict[str, Any])
         nonlocal statements
         statements += 1
 
+    gc.collect()  # each run starts clean, not paying for the garbage of the run before
     with engine.connect() as connection:
         sa.event.listen(connection, "before_cursor_execute", count)
         started = time.perf_counter()

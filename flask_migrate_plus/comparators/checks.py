@@ -77,13 +77,15 @@ class _Check:
 
 def _model_checks(table: sa.Table, dialect: sa.Dialect) -> list[_Check]:
     """The CHECKs ``CREATE TABLE`` would emit for ``table`` on ``dialect``."""
-    compiler = ddl_compiler(dialect)
     on_columns = [constraint for column in table.columns for constraint in column.constraints]
     checks = []
+    compiler = None  # made for the first CHECK that has a rule: most tables have none
     for constraint in [*table.constraints, *on_columns]:
         if not isinstance(constraint, sa.CheckConstraint):
             continue
         rule = constraint._create_rule
+        if rule is not None:
+            compiler = compiler or ddl_compiler(dialect)
         if rule is not None and not rule(compiler):
             continue  # e.g. the Boolean CHECK on a dialect with a native BOOLEAN
         text = compile_sql(constraint.sqltext, dialect)

@@ -127,9 +127,11 @@ def _compare_computed_columns(
         if conn_column is None:
             continue
         model = _definition(model_column, dialect, model=True)
-        database = _definition(conn_column, dialect, model=False)
-        if model is None or (database is not None and not _differs(database, model)):
+        if model is None:
             continue  # a generated column made plain is left to Alembic: it would lose data
+        database = _definition(conn_column, dialect, model=False)
+        if database is not None and not _differs(database, model):
+            continue
         name = model_column.name
         if not autogen_context.run_name_filters(name, "column", parents):
             continue

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy import types as sqltypes
 
 from .default_text import Normalized, dialect_family, normalize_default
+from .run_state import once_per_run, run_state
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Column
 
 log = logging.getLogger(f"alembic.autogenerate.compare.{__name__}")
-
-_CACHE_ATTRIBUTE = "_flask_migrate_plus_defaults_catalog"
 
 # MariaDB reports "no default" as NULL (SQL NULL) and "DEFAULT NULL" as the text 'NULL'.
 _MYSQL_COLUMN_DEFAULTS = text(
@@ -46,9 +45,13 @@ def render_model_default(default: Any, autogen_context: AutogenContext) -> str |
     arg = default.arg
     dialect = autogen_context.dialect
     if isinstance(arg, str):
-        # quoted and escaped the way this dialect's DDL writes it (MySQL doubles backslashes)
-        compiler = dialect.statement_compiler(dialect, None)
-        sql = str(compiler.render_literal_value(arg, sqltypes.String()))
+        # quoted and escaped the way this dialect's DDL writes it (MySQL doubles backslashes);
+        # a schema repeats a few literals ('', '0') over its tables: quoted once per run
+        quoted = run_state(autogen_context, __name__).setdefault("quoted", {})
+        if arg not in quoted:
+            compiler = dialect.statement_compiler(dialect, None)
+            quoted[arg] = str(compiler.render_literal_value(arg, sqltypes.String()))
+        sql = quoted[arg]
     else:
         sql = str(arg.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     if dialect.paramstyle in ("format", "pyformat"):
@@ -60,17 +63,17 @@ def _mysql_catalog_default(
     autogen_context: AutogenContext, schema: str | None, tname: str, cname: str
 ) -> str | None:
     """The ``information_schema`` default of one column, read once per schema per run."""
-    context = autogen_context.migration_context
-    cache: dict[str | None, dict[tuple[str, str], str]] = context.__dict__.setdefault(
-        _CACHE_ATTRIBUTE, {}
-    )
-    if schema not in cache:
-        connection = autogen_context.connection
-        if connection is None:
-            return None
+    connection = autogen_context.connection
+    if connection is None:
+        return None
+
+    def read() -> dict[tuple[str, str], str]:
         rows = connection.execute(_MYSQL_COLUMN_DEFAULTS, {"schema": schema})
-        cache[schema] = {(row[0], row[1]): row[2] for row in rows}
-    value = cache[schema].get((tname, cname))
+        return {(row[0], row[1]): row[2] for row in rows}
+
+    value = once_per_run(autogen_context, __name__, ("column_defaults", schema), read).get(
+        (tname, cname)
+    )
     return None if value is None or value.upper() == "NULL" else value
 
 
@@ -86,6 +89,21 @@ def _reflected_default(
         if lost is not None:
             return lost, sa_schema.DefaultClause(text(lost))
     return None, None
+
+
+def _normalized(
+    autogen_context: AutogenContext, sql: str | None, type_: sqltypes.TypeEngine
+) -> Normalized:
+    """``normalize_default``, once per text and type family in a run: a schema repeats a
+    handful of defaults (``now()``, ``'0'``, ``false``) over all its tables."""
+    if sql is None:
+        return None
+    affinity = type_._type_affinity
+    known = run_state(autogen_context, __name__).setdefault("normalized", {})
+    key = (sql, affinity)
+    if key not in known:
+        known[key] = normalize_default(sql, autogen_context.dialect.name, type_)
+    return known[key]
 
 
 def _is_owned_sequence(conn_text: str | None, metadata_col: Column) -> bool:
@@ -135,10 +153,9 @@ def compare_server_default(
     if _is_owned_sequence(conn_text, metadata_col):
         return PriorityDispatchResult.STOP
 
-    dialect_name = autogen_context.dialect.name
     model_text = render_model_default(model_default, autogen_context)
-    conn_norm: Normalized = normalize_default(conn_text, dialect_name, metadata_col.type)
-    model_norm: Normalized = normalize_default(model_text, dialect_name, metadata_col.type)
+    conn_norm = _normalized(autogen_context, conn_text, metadata_col.type)
+    model_norm = _normalized(autogen_context, model_text, metadata_col.type)
     if conn_norm != model_norm:
         alter_column_op.modify_server_default = model_default
         log.info(

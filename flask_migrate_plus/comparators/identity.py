@@ -166,6 +166,11 @@ def compare_identity_columns(
         if metadata_col.name not in conn_table.c:
             continue
         conn_col = conn_table.c[metadata_col.name]
+        # Only changes that involve an identity are ours; SERIAL vs plain stays Alembic's.
+        if not isinstance(conn_col.server_default, sa.Identity) and not isinstance(
+            metadata_col.server_default, sa.Identity
+        ):
+            continue
         if not autogen_context.run_name_filters(conn_col.name, "column", dict(parents)):
             continue
         if not autogen_context.run_object_filters(
@@ -175,9 +180,6 @@ def compare_identity_columns(
         type_name = _pg_type_name(metadata_col, autogen_context)
         before = reflected_numbering(conn_col, _pg_type_name(conn_col, autogen_context))
         after = model_numbering(metadata_col, type_name)
-        # Only changes that involve an identity are ours; SERIAL vs plain stays Alembic's.
-        if not isinstance(before, IdentityState) and not isinstance(after, IdentityState):
-            continue
         if _same(before, after):
             continue
         modify_table_ops.ops.append(AlterIdentityOp(

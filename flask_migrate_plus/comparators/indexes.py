@@ -36,6 +36,7 @@ table rebuilds of batch mode. There are no option keys: disable the whole plugin
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -371,6 +372,15 @@ def _from_ddl(name: str, parsed: CreateIndexText, table: sa.Table) -> sa.Index:
     return sa.Index(conv(name), *elements, unique=parsed.unique, _table=table, **kwargs)
 
 
+_IDENTIFIER = r"""(?:[\w$]+|"[^"]*"|`[^`]*`|\[[^\]]*\])"""
+
+#: SQLite DDL of an index on bare columns only: Alembic's record of it says all there is.
+SQLITE_COLUMNS_ONLY = re.compile(
+    rf"\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?{_IDENTIFIER}\s+ON\s+"
+    rf"{_IDENTIFIER}\s*\(\s*{_IDENTIFIER}(?:\s*,\s*{_IDENTIFIER})*\s*\)\s*;?\s*$",
+    re.IGNORECASE,
+)
+
 #: An index that is nothing but its uniqueness and plain columns (lower-cased names): most
 #: indexes. Two such indexes differ exactly when these differ, so neither needs a signature.
 PlainShape = tuple[bool, tuple[str, ...]]
@@ -408,6 +418,7 @@ class ReflectedIndexes:
         self._parsed = parsed
         self._descending = descending
         self._built: dict[str, sa.Index] = {}
+        self._column_names: set[str] | None = None
 
     def names(self) -> set[str]:
         return self._records.keys() | self._parsed.keys()
@@ -416,9 +427,12 @@ class ReflectedIndexes:
         """As ``plain_shape`` for a model index, read from the reflected record or DDL."""
         parsed = self._parsed.get(name)
         if parsed is not None:
-            columns = {c.name.lower() for c in self.table.c}
+            if self._column_names is None:
+                # str.lower: quoted_name.lower() would memoize itself on every reflected
+                # column, objects that outlive the run's young garbage collections
+                self._column_names = {str.lower(column.name) for column in self.table.c}
             if parsed.where or any(
-                e.descending or not e.column or e.column.lower() not in columns
+                e.descending or not e.column or e.column.lower() not in self._column_names
                 for e in parsed.elements
             ):
                 return None
@@ -462,7 +476,12 @@ def reflected_indexes(
     parsed: dict[str, CreateIndexText] = {}
     if dialect == "sqlite":  # the stored DDL says everything, expressions and DESC included
         stored = _sqlite_index_ddl(autogen_context, schema).get(conn_table.name, {})
-        parsed = {n: p for n, sql in stored.items() if (p := parse_create_index(sql)) is not None}
+        parsed = {
+            name: found
+            for name, sql in stored.items()
+            if not (name in records and SQLITE_COLUMNS_ONLY.match(sql))
+            and (found := parse_create_index(sql)) is not None
+        }
     descending: dict[str, set[str]] = {}
     if dialect in MYSQL_FAMILY and records:
         by_table = _mysql_descending(autogen_context, schema)

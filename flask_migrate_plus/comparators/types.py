@@ -41,14 +41,19 @@ log = logging.getLogger(f"alembic.autogenerate.compare.{__name__}")
 
 # -- missed changes: attributes Alembic's DDL tokenizer does not compare --------------------
 
-#: Per dialect family: attribute name -> how to read it from a type (absent = not set).
-COMPARED_ATTRIBUTES: dict[str, dict[str, Callable[[sqltypes.TypeEngine], Any]]] = {
-    "mysql": {
-        # ZEROFILL implies UNSIGNED, and the server reports both
-        "unsigned": lambda t: bool(getattr(t, "unsigned", False) or getattr(t, "zerofill", False)),
-        "zerofill": lambda t: bool(getattr(t, "zerofill", False)),
-        "fsp": lambda t: getattr(t, "fsp", None) or 0,
-    },
+def _mysql_attributes(type_: sqltypes.TypeEngine) -> dict[str, Any]:
+    # ZEROFILL implies UNSIGNED, and the server reports both
+    zerofill = bool(getattr(type_, "zerofill", False))
+    return {
+        "unsigned": bool(getattr(type_, "unsigned", False)) or zerofill,
+        "zerofill": zerofill,
+        "fsp": getattr(type_, "fsp", None) or 0,
+    }
+
+
+#: Per dialect family: how to read the compared attributes from a type (absent = not set).
+COMPARED_ATTRIBUTES: dict[str, Callable[[sqltypes.TypeEngine], dict[str, Any]]] = {
+    "mysql": _mysql_attributes,
 }
 
 #: Dialect families whose reflection reports a column collation (None = the default one).
@@ -57,8 +62,11 @@ COLLATION_DIALECTS = frozenset({"mysql", "postgresql"})
 
 def _attribute_changes(conn: sqltypes.TypeEngine, model: sqltypes.TypeEngine, family: str
                        ) -> list[str]:
-    readers = COMPARED_ATTRIBUTES.get(family, {})
-    return [name for name, read in readers.items() if read(conn) != read(model)]
+    read = COMPARED_ATTRIBUTES.get(family)
+    if read is None:
+        return []
+    conn_attributes, model_attributes = read(conn), read(model)
+    return [name for name, value in model_attributes.items() if conn_attributes[name] != value]
 
 
 def _default_collation(conn_col: Column, dialect: Dialect) -> str | None:
