@@ -34,7 +34,8 @@ log = logging.getLogger(f"alembic.autogenerate.compare.{__name__}")
 # MariaDB reports "no default" as NULL (SQL NULL) and "DEFAULT NULL" as the text 'NULL'.
 _MYSQL_COLUMN_DEFAULTS = text(
     "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT FROM information_schema.COLUMNS "
-    "WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE()) AND COLUMN_DEFAULT IS NOT NULL"
+    "WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE()) AND COLUMN_DEFAULT IS NOT NULL "
+    "AND COLUMN_DEFAULT <> 'NULL'"
 )
 
 

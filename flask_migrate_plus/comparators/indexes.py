@@ -626,6 +626,8 @@ def drop_implicit_fk_indexes(
         for op in modify_ops.ops
         if isinstance(op, ops.DropConstraintOp) and op.constraint_type == "foreignkey"
     }
+    if not dropped:
+        return PriorityDispatchResult.CONTINUE
     fks = {str(fk.name): fk for fk in conn_table.foreign_key_constraints if fk.name}
     # FKs that stay or are added in this run need an index on their columns: keep it.
     remaining = [tuple(fk.column_keys) for name, fk in fks.items() if name not in dropped]

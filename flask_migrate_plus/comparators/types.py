@@ -41,18 +41,19 @@ log = logging.getLogger(f"alembic.autogenerate.compare.{__name__}")
 
 # -- missed changes: attributes Alembic's DDL tokenizer does not compare --------------------
 
-def _mysql_attributes(type_: sqltypes.TypeEngine) -> dict[str, Any]:
+#: Per dialect family: the type attributes compared, in the order their readers return them.
+COMPARED_ATTRIBUTES: dict[str, tuple[str, ...]] = {"mysql": ("unsigned", "zerofill", "fsp")}
+
+
+def _mysql_attributes(type_: sqltypes.TypeEngine) -> tuple[Any, ...]:
     # ZEROFILL implies UNSIGNED, and the server reports both
     zerofill = bool(getattr(type_, "zerofill", False))
-    return {
-        "unsigned": bool(getattr(type_, "unsigned", False)) or zerofill,
-        "zerofill": zerofill,
-        "fsp": getattr(type_, "fsp", None) or 0,
-    }
+    unsigned = bool(getattr(type_, "unsigned", False)) or zerofill
+    return unsigned, zerofill, getattr(type_, "fsp", None) or 0
 
 
 #: Per dialect family: how to read the compared attributes from a type (absent = not set).
-COMPARED_ATTRIBUTES: dict[str, Callable[[sqltypes.TypeEngine], dict[str, Any]]] = {
+ATTRIBUTE_READERS: dict[str, Callable[[sqltypes.TypeEngine], tuple[Any, ...]]] = {
     "mysql": _mysql_attributes,
 }
 
@@ -62,11 +63,14 @@ COLLATION_DIALECTS = frozenset({"mysql", "postgresql"})
 
 def _attribute_changes(conn: sqltypes.TypeEngine, model: sqltypes.TypeEngine, family: str
                        ) -> list[str]:
-    read = COMPARED_ATTRIBUTES.get(family)
+    read = ATTRIBUTE_READERS.get(family)
     if read is None:
         return []
-    conn_attributes, model_attributes = read(conn), read(model)
-    return [name for name, value in model_attributes.items() if conn_attributes[name] != value]
+    conn_values, model_values = read(conn), read(model)
+    if conn_values == model_values:
+        return []
+    names = COMPARED_ATTRIBUTES[family]
+    return [name for name, a, b in zip(names, conn_values, model_values, strict=True) if a != b]
 
 
 def _default_collation(conn_col: Column, dialect: Dialect) -> str | None:
@@ -90,6 +94,8 @@ def _collation_changed(conn_col: Column, model: sqltypes.TypeEngine, dialect: Di
     if dialect_family(dialect.name) not in COLLATION_DIALECTS:
         return False
     if not (isinstance(conn, sqltypes.String) and isinstance(model, sqltypes.String)):
+        return False
+    if conn.collation == model.collation:
         return False
     default = _default_collation(conn_col, dialect)
     if (conn.collation or default) == (model.collation or default):
@@ -163,11 +169,12 @@ def compare_type(
         return PriorityDispatchResult.CONTINUE
     dialect = autogen_context.dialect
     family = dialect_family(dialect.name)
-    model_impl = implementation(model_type, dialect)
-
-    changed = _attribute_changes(conn_type, model_impl, family)
-    if _collation_changed(conn_col, model_impl, dialect):
-        changed.append("collation")
+    changed: list[str] = []
+    if family in COMPARED_ATTRIBUTES or isinstance(conn_type, sqltypes.String):
+        model_impl = implementation(model_type, dialect)  # what the rules read
+        changed = _attribute_changes(conn_type, model_impl, family)
+        if _collation_changed(conn_col, model_impl, dialect):
+            changed.append("collation")
     if changed:
         alter_column_op.existing_type = conn_type
         alter_column_op.modify_type = model_type
