@@ -32,6 +32,7 @@ from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.sql.elements import conv
 
+from .run_state import run_state
 from .sql_text import compile_sql, ddl_compiler, dialect_family, normalize_sql
 
 if TYPE_CHECKING:
@@ -147,8 +148,7 @@ def _catalog_checks(
     dialect = autogen_context.dialect
     if not getattr(dialect, "is_mariadb", False) or autogen_context.connection is None:
         return {}
-    store = vars(autogen_context.migration_context).setdefault("_flask_migrate_plus", {})
-    cache = store.setdefault(__name__, {})
+    cache = run_state(autogen_context, __name__)
     if schema not in cache:
         try:
             rows = autogen_context.connection.execute(

@@ -31,6 +31,7 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.dialects import postgresql
 
 from .enum_values import EnumColumn, SyncEnumValuesOp, free_temporary_name
+from .run_state import run_state
 
 log = logging.getLogger("alembic.autogenerate.compare")
 
@@ -152,8 +153,8 @@ def enum_catalog(
     autogen_context: Any,
 ) -> tuple[dict[TypeKey, list[str]], dict[TypeKey, list[Any]]]:
     """All enum types with their values, and every column using each: two queries per run,
-    kept on the migration context for the other plugins (scripts) that need them too."""
-    state = autogen_context.migration_context.__dict__.setdefault("_migrate_plus_enums", {})
+    kept for the other plugins (scripts) that need them too."""
+    state = run_state(autogen_context, __name__)
     if "catalog" not in state:
         connection = autogen_context.connection
         default_schema = autogen_context.dialect.default_schema_name

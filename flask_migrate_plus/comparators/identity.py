@@ -163,9 +163,9 @@ def compare_identity_columns(
         return PriorityDispatchResult.CONTINUE
     parents: NameFilterParentNames = {"table_name": tname, "schema_name": schema}
     for metadata_col in metadata_table.c:
-        if metadata_col.name not in conn_table.c:
+        conn_col = conn_table.c.get(metadata_col.name)
+        if conn_col is None:
             continue
-        conn_col = conn_table.c[metadata_col.name]
         # Only changes that involve an identity are ours; SERIAL vs plain stays Alembic's.
         if not isinstance(conn_col.server_default, sa.Identity) and not isinstance(
             metadata_col.server_default, sa.Identity

@@ -393,7 +393,8 @@ def plain_shape(index: sa.Index, dialect: Dialect) -> PlainShape | None:
     if len(columns) != len(index.expressions):
         return None
     prefix = f"{dialect.name}_"
-    if any(key.startswith(prefix) for key in index.dialect_kwargs):
+    given = index.dialect_kwargs
+    if given and any(key.startswith(prefix) for key in given):  # len() first: it is cheap
         return None
     return bool(index.unique), tuple(column.name.lower() for column in columns)
 

@@ -64,21 +64,6 @@ _NAME_PREFIXES = {
     ops.CreateCheckConstraintOp: "ck",
 }
 
-# Every column of every table whose type is (an array of) an enum type: who still uses it.
-_PG_ENUM_USERS = sa.text(
-    """
-    SELECT tn.nspname AS type_schema, t.typname AS type_name,
-           cn.nspname AS table_schema, c.relname AS table_name
-    FROM pg_catalog.pg_attribute a
-    JOIN pg_catalog.pg_type t ON t.typtype = 'e' AND a.atttypid IN (t.oid, t.typarray)
-    JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
-    JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-    JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
-    WHERE a.attnum > 0 AND NOT a.attisdropped
-    """
-)
-
-
 def _qualified(key: TableKey) -> str:
     return f"{key[0]}.{key[1]}" if key[0] else key[1]
 
@@ -524,17 +509,14 @@ def _model_enum_names(autogen_context: Any) -> set[str]:
 
 
 def _enum_users(autogen_context: Any) -> dict[str, set[TableKey]]:
-    """Type name -> tables using it now; one query per run, cached on the context."""
-    state = autogen_context.migration_context.__dict__.setdefault("_migrate_plus_scripts", {})
-    if "enum_users" not in state:
-        default = autogen_context.dialect.default_schema_name
-        users: dict[str, set[TableKey]] = {}
-        for row in autogen_context.connection.execute(_PG_ENUM_USERS):
-            schema = None if row.table_schema == default else row.table_schema
-            users.setdefault(row.type_name, set()).add((schema, row.table_name))
-        state["enum_users"] = users
-    result: dict[str, set[TableKey]] = state["enum_users"]
-    return result
+    """Type name -> tables with a column of it now, from the enums plugin's catalog read."""
+    default = autogen_context.dialect.default_schema_name
+    users: dict[str, set[TableKey]] = {}
+    for (_, type_name), columns in enum_catalog(autogen_context)[1].items():
+        for column in columns:
+            schema = None if column.table_schema == default else column.table_schema
+            users.setdefault(type_name, set()).add((schema, column.table_name))
+    return users
 
 
 def _stop_create_type(type_: Any) -> None:
