@@ -13,7 +13,7 @@ It reports the median wall time, the ratio plus/plain, the SQL round trips (a
 ``before_cursor_execute`` listener) and the number of operations found (the schema matches
 the models, so every operation is a false positive).
 
-    python benchmarks/autogenerate.py [--sizes 50,200,800] [--repeat 5] [--backends ...]
+    python benchmarks/autogenerate.py [--sizes 50,200,800] [--repeat 7] [--backends ...]
 
 Server URLs come from FMP_TEST_POSTGRESQL_URL / FMP_TEST_MARIADB_URL (scripts/benchmark.sh
 starts throwaway servers). This is a benchmark, not a test: it asserts nothing.
@@ -216,7 +216,7 @@ def markdown(rows: list[dict], starts: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="50,200,800")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--backends", default="sqlite,postgresql,mariadb")
     parser.add_argument("--no-cold-start", action="store_true")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "latest.json"))

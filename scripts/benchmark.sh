@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The autogenerate benchmark (benchmarks/autogenerate.py) on throwaway servers.
-#   bash scripts/benchmark.sh [--sizes 50,200,800] [--repeat 5]
+#   bash scripts/benchmark.sh [--sizes 50,200,800] [--repeat 7]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)

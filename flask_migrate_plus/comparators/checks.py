@@ -261,6 +261,8 @@ def _compare_check_constraints(
     assert dialect is not None
     in_database = _database_checks(autogen_context, conn_table, schema)
     in_model = _model_checks(metadata_table, dialect)
+    if not in_database and not in_model:
+        return PriorityDispatchResult.CONTINUE  # most tables: nothing to pair or restate
     if _catalog_checks(autogen_context, schema) is None:  # unknown: no guess either way
         in_model = [check for check in in_model if not check.column_level]
     in_model, pairs = _pair(in_model, in_database)

@@ -106,23 +106,25 @@ def _all_model_sequences(
 
 def database_sequences(
     autogen_context: AutogenContext, schemas: set[str | None]
-) -> dict[SequenceKey, tuple[SequenceState, bool]]:
-    """Every sequence in ``schemas``: (its state, whether a column owns it). One query."""
+) -> dict[SequenceKey, SequenceState | None]:
+    """Every sequence in ``schemas``: its state, or None when a column (SERIAL, identity)
+    owns it and it is therefore not compared here. One query."""
     connection = autogen_context.connection
     assert connection is not None and autogen_context.dialect is not None
     default_schema = autogen_context.dialect.default_schema_name
     names = [schema or default_schema for schema in schemas]
-    found: dict[SequenceKey, tuple[SequenceState, bool]] = {}
+    found: dict[SequenceKey, SequenceState | None] = {}
     for row in connection.execute(PG_SEQUENCES_SQL, {"schemas": names}).mappings():
         schema = None if row["schema_name"] == default_schema else row["schema_name"]
+        if row["owned"]:
+            found[(schema, row["name"])] = None
+            continue
         reflected = sa.Sequence(
             row["name"], start=row["start"], increment=row["increment"],
             minvalue=row["minvalue"], maxvalue=row["maxvalue"], cache=row["cache"],
             cycle=row["cycle"], schema=schema,
         )
-        found[(schema, row["name"])] = (
-            sequence_state(reflected, schema, row["data_type"]), row["owned"]
-        )
+        found[(schema, row["name"])] = sequence_state(reflected, schema, row["data_type"])
     return found
 
 
@@ -140,8 +142,8 @@ def compare_sequences(
             log.info("Detected added sequence %r", _qualified(key))
     later: list[Any] = []
     for key in sorted(database.keys(), key=_sort_key):
-        conn_state, owned = database[key]
-        if owned:
+        conn_state = database[key]
+        if conn_state is None:
             continue
         conn_sequence = sa.Sequence(key[1], schema=key[0])
         if key not in model:
