@@ -167,30 +167,36 @@ def run_case(backend: str, tables: int, identity: bool, repeat: int, tmp: Path) 
 def cold_start(repeat: int, tmp: Path) -> list[dict]:
     """``flask db --help`` and ``flask db check`` on the example app: ours vs Flask-Migrate."""
     app_source = (ROOT / "examples" / "blog" / "app.py").read_text()
+    tools = {
+        "flask-migrate-plus": app_source,
+        "Flask-Migrate 4.1.0": app_source.replace(
+            "from flask_migrate_plus import Migrate", "from flask_migrate import Migrate"),
+    }
+    folders: dict[str, Path] = {}
+    for label, source in tools.items():
+        folders[label] = Path(tempfile.mkdtemp(dir=tmp))
+        (folders[label] / "app.py").write_text(source)
+        for args in (("init",), ("migrate", "-m", "first"), ("upgrade",)):
+            _flask(folders[label], *args)
     results = []
-    for label, source in [
-        ("flask-migrate-plus", app_source),
-        ("Flask-Migrate 4.1.0", app_source.replace(
-            "from flask_migrate_plus import Migrate", "from flask_migrate import Migrate")),
-    ]:
-        folder = Path(tempfile.mkdtemp(dir=tmp))
-        (folder / "app.py").write_text(source)
-        env = dict(os.environ, DATABASE_URL=f"sqlite:///{folder / 'blog.db'}")
-
-        def flask(*args: str, cwd: Path = folder, env: dict[str, str] = env) -> float:
-            started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "flask", "--app", "app.py", "db", *args],
-                           cwd=cwd, env=env, capture_output=True, check=True)
-            return time.perf_counter() - started
-
-        flask("init")
-        flask("migrate", "-m", "first")
-        flask("upgrade")
-        for command in (("--help",), ("check",)):
-            times = [flask(*command) for _ in range(repeat)]
+    for command in (("--help",), ("check",)):
+        times: dict[str, list[float]] = {label: [] for label in tools}
+        for _ in range(repeat):  # alternate, as for autogenerate
+            for label in tools:
+                times[label].append(_flask(folders[label], *command))
+        for label in tools:
             results.append({"tool": label, "command": "flask db " + " ".join(command),
-                            "median_s": round(statistics.median(times), 3)})
+                            "median_s": round(statistics.median(times[label]), 3)})
     return results
+
+
+def _flask(folder: Path, *args: str) -> float:
+    """Seconds for one ``flask --app app.py db <args>`` in ``folder`` (its own SQLite file)."""
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{folder / 'blog.db'}")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app.py", "db", *args],
+                   cwd=folder, env=env, capture_output=True, check=True)
+    return time.perf_counter() - started
 
 
 def markdown(rows: list[dict], starts: list[dict]) -> str:

@@ -155,3 +155,19 @@ def test_enum_into_text_keeps_a_type_used_by_an_unmodelled_table(
     _fill(project, _models(_status()))
     rev = project.round_trip(_models(_status()), _models(sa.Text()))
     assert "name='status').drop(" not in rev.text
+
+
+def test_one_enum_type_into_another_casts_through_text(tmp_path: Path, db_url: str) -> None:
+    # PostgreSQL has no cast between two enum types: "c::grade" alone fails.
+    grade = sa.Enum("a", "b", "c", name="grade")
+    project = AlembicProject(tmp_path, db_url)
+    _fill(project, _models(_status()))
+    rev = project.round_trip(_models(_status()), _models(grade))
+    upgrade, downgrade = _halves(rev.text)
+    assert "postgresql_using='c::text::grade'" in upgrade
+    assert "postgresql_using='c::text::status'" in downgrade
+    assert upgrade.index("name='grade').create(") < upgrade.index("c::text::grade")
+    assert _rows(project) == [(1, "a"), (2, "b"), (3, None)]
+    project.upgrade()
+    assert _rows(project) == [(1, "a"), (2, "b"), (3, None)]
+    assert {"grade"} <= _types(project)

@@ -1,11 +1,11 @@
 """PostgreSQL type changes that need ``USING <column>::<type>``, in both directions.
 
 PostgreSQL converts a column in place only along an implicit (assignment) cast; between type
-families (boolean <-> integer, varchar -> uuid, text -> enum, text -> integer) ``ALTER COLUMN
-... TYPE`` fails unless it says how to convert. After a table's columns are compared we give
-every such type change an explicit cast. The op is an ``AlterColumnOp`` whose reverse casts
-back (Alembic's reverse would copy the forward cast into the downgrade); it renders as a plain
-``op.alter_column(..., postgresql_using=...)``.
+families (boolean <-> integer, varchar -> uuid, text -> enum, text -> integer) and between two
+enum types, ``ALTER COLUMN ... TYPE`` fails unless it says how to convert. After a table's
+columns are compared we give every such type change an explicit cast. The op is an
+``AlterColumnOp`` whose reverse casts back (Alembic's reverse would copy the forward cast into
+the downgrade); it renders as a plain ``op.alter_column(..., postgresql_using=...)``.
 """
 
 from __future__ import annotations
@@ -71,14 +71,17 @@ def using_expression(
 ) -> str | None:
     """``"col"::type`` (through an intermediate type where needed), or None if not needed."""
     source_family, target_family = cast_family(source), cast_family(target)
-    if source_family == target_family:
-        return None
     target_ddl = target.compile(dialect=dialect)
+    source_ddl = source.compile(dialect=dialect)
+    if source_family == target_family and not (
+        source_family == ENUM_FAMILY and source_ddl != target_ddl  # no cast between two enums
+    ):
+        return None
     steps = []
     via = "text" if source_family == ENUM_FAMILY else CAST_VIA.get(
         (source_family, target_family)
     )
-    if via and via.upper() not in (source.compile(dialect=dialect).upper(), target_ddl.upper()):
+    if via and via.upper() not in (source_ddl.upper(), target_ddl.upper()):
         steps.append(via)
     steps.append(target_ddl)
     quoted = dialect.identifier_preparer.quote(column)
