@@ -119,6 +119,7 @@ def upgrade_text(url: str, metadata: sa.MetaData, opts: dict[str, Any]) -> str:
                 connection, opts={"target_metadata": metadata, **opts}
             )
             script = produce_migrations(context, metadata)
+            assert script.upgrade_ops is not None  # one database: one list of ops
             return render_python_code(
                 script.upgrade_ops, migration_context=context,
                 render_as_batch=opts.get("render_as_batch", False),
