@@ -46,8 +46,9 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression, conv
 
-from .index_sql import CreateIndexText, normalize_sql, parse_create_index
+from .index_sql import CreateIndexText, parse_create_index
 from .run_state import once_per_run, run_state
+from .sql_text import normalize_sql
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -107,7 +108,7 @@ def _names(items: Any) -> tuple[str, ...]:
 
 def _where(index: sa.Index, dialect: Dialect) -> Any:
     predicate = _option(index, dialect, "where")
-    return None if predicate is None else normalize_sql(_compile(predicate, dialect))
+    return None if predicate is None else normalize_sql(_compile(predicate, dialect), dialect.name)
 
 
 def _pg_using(index: sa.Index, dialect: Dialect) -> str:
@@ -199,7 +200,7 @@ def _element_signature(element: Any, dialect: Dialect) -> tuple[Any, ...]:
             nulls = "first" if "nulls_first" in modifiers else "last"
     # A plain column needs no compiling: its comparable form is its name.
     text = (base.name.lower(),) if isinstance(base, sa.Column) else None
-    return (text or normalize_sql(_compile(base, dialect)), descending, nulls)
+    return (text or normalize_sql(_compile(base, dialect), dialect.name), descending, nulls)
 
 
 def signature(index: sa.Index, dialect: Dialect) -> dict[str, Any]:

@@ -237,25 +237,28 @@ def _operand_starts(before: list[Token]) -> bool:
 
 
 def _any_array_as_in(tokens: list[Token]) -> list[Token]:
-    """``x = ANY (ARRAY[a, b])`` is PostgreSQL's spelling of ``x IN (a, b)``."""
+    """``x = ANY (ARRAY[a, b])`` is PostgreSQL's spelling of ``x IN (a, b)``; the array may
+    sit in grouping parentheses of its own (``ANY ((ARRAY['a'])::text[])``, casts gone)."""
     rewrites = {("=", "any"): ("in",), ("<>", "all"): ("not", "in")}
     out: list[Token] = []
     index = 0
     while index < len(tokens):
-        head = tokens[index : index + 5]
-        key = (head[0][1], head[1][1]) if len(head) == 5 else None
+        head = tokens[index : index + 3]
+        key = (head[0][1], head[1][1]) if len(head) == 3 else None
+        array = index + 2
+        while array < len(tokens) and tokens[array] == ("punct", "("):
+            array += 1
         if (
             key in rewrites
             and head[0][0] == "op"
             and head[2] == ("punct", "(")
-            and head[3] == ("word", "array")
-            and head[4] == ("punct", "[")
+            and tokens[array : array + 2] == [("word", "array"), ("punct", "[")]
         ):
-            close_bracket = closing(tokens, index + 4, "[", "]")
+            close_bracket = closing(tokens, array + 1, "[", "]")
             close_paren = closing(tokens, index + 2, "(", ")")
             out.extend(("word", word) for word in rewrites[key])
             out.append(("punct", "("))
-            out.extend(_any_array_as_in(tokens[index + 5 : close_bracket]))
+            out.extend(_any_array_as_in(tokens[array + 2 : close_bracket]))
             out.append(("punct", ")"))
             index = close_paren + 1
             continue
