@@ -157,3 +157,57 @@ def test_sequence_of_an_excluded_table_is_left_alone(tmp_path: Path, db_url: str
 
     project = AlembicProject(tmp_path, db_url, options={"include_object": include_object})
     assert project.diff(_models(column_sequence="t_seq")) == []
+
+
+def _nextval_table(metadata: sa.MetaData, name: str, sequence: str) -> sa.Table:
+    """A table whose key comes from a sequence by a plain default, no Sequence object."""
+    return sa.Table(name, metadata, sa.Column(
+        "id", sa.Integer, primary_key=True, autoincrement=False,
+        server_default=sa.text(f"nextval('{sequence}'::regclass)"),
+    ))
+
+
+def _with_sequence(project: AlembicProject, sequence: str, metadata: sa.MetaData) -> None:
+    with project.engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SEQUENCE {sequence}")
+    project.create(metadata)
+
+
+def test_sequence_a_model_default_calls_is_kept(tmp_path: Path, db_url: str) -> None:
+    # Dropping it would fail: the column default depends on it.
+    def models() -> sa.MetaData:
+        metadata = sa.MetaData()
+        _nextval_table(metadata, "orders", "order_no")
+        return metadata
+
+    project = AlembicProject(tmp_path, db_url)
+    _with_sequence(project, "order_no", models())
+    assert project.diff(models()) == []
+    assert project.revision(models()) is None
+
+
+def test_sequence_an_excluded_table_uses_is_kept(tmp_path: Path, db_url: str) -> None:
+    def include_name(name: Any, type_: str, parents: Any) -> bool:
+        return not (type_ == "table" and name == "legacy")
+
+    before = sa.MetaData()
+    _nextval_table(before, "legacy", "legacy_no")
+    project = AlembicProject(tmp_path, db_url, options={"include_name": include_name})
+    _with_sequence(project, "legacy_no", before)
+    assert all("legacy" not in repr(diff) for diff in project.diff(_models()))
+    rev = project.revision(_models())
+    assert rev is not None and "legacy" not in rev.text  # the new table "t" only
+
+
+def test_sequence_of_a_dropped_table_goes_after_it(tmp_path: Path, db_url: str) -> None:
+    before = _models()
+    _nextval_table(before, "orders", "order_no")
+    project = AlembicProject(tmp_path, db_url)
+    _with_sequence(project, "order_no", before)
+    rev = project.revision(_models())
+    assert rev is not None
+    upgrade, _ = _blocks(rev.text)
+    assert upgrade.index("drop_table('orders')") < upgrade.index(
+        "DropSequence(sa.Sequence('order_no'))")
+    project.upgrade()
+    assert project.diff(_models()) == []

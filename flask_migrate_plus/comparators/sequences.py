@@ -5,8 +5,10 @@ model's sequences (``Sequence("s", metadata=...)`` and sequences on columns) are
 with the database's, read in one catalog query per run:
 
 - a model sequence the database lacks is created (before any table that may use it);
-- a database sequence the model lacks is dropped (after the tables), unless a column owns it:
-  SERIAL and identity columns own theirs, and those belong to the column, not to us;
+- a database sequence the model lacks is dropped (after the tables), unless a column owns it
+  (SERIAL and identity columns own theirs, and those belong to the column, not to us) or a
+  column default of a table that stays still calls it (``server_default=text("nextval(...)")``
+  in the models, or a table the filters leave out);
 - a sequence on both sides whose resolved options differ is altered (``ALTER SEQUENCE``).
 
 Filters: ``include_name(name, "sequence", {"schema_name": ...})`` and
@@ -20,6 +22,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from alembic.operations import ops
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 
@@ -35,7 +38,8 @@ log = logging.getLogger("alembic.autogenerate.compare")
 
 FILTER_TYPE = "sequence"
 
-#: Every sequence in the given schemas, with "owned": a column (SERIAL / identity) owns it.
+#: Every sequence in the given schemas, with "owned": a column (SERIAL / identity) owns it,
+#: and "used_by": the (schema, table) pairs whose column defaults call it.
 PG_SEQUENCES_SQL = sa.text("""
 SELECT n.nspname AS schema_name, c.relname AS name,
        upper(format_type(s.seqtypid, NULL)) AS data_type,
@@ -44,7 +48,15 @@ SELECT n.nspname AS schema_name, c.relname AS name,
        EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
                  AND d.refclassid = 'pg_catalog.pg_class'::regclass
-                 AND d.deptype IN ('a', 'i')) AS owned
+                 AND d.deptype IN ('a', 'i')) AS owned,
+       ARRAY(SELECT DISTINCT ARRAY[un.nspname::text, uc.relname::text]
+             FROM pg_catalog.pg_depend ud
+             JOIN pg_catalog.pg_attrdef ad
+               ON ud.classid = 'pg_catalog.pg_attrdef'::regclass AND ad.oid = ud.objid
+             JOIN pg_catalog.pg_class uc ON uc.oid = ad.adrelid
+             JOIN pg_catalog.pg_namespace un ON un.oid = uc.relnamespace
+             WHERE ud.refclassid = 'pg_catalog.pg_class'::regclass
+               AND ud.refobjid = c.oid) AS used_by
 FROM pg_catalog.pg_sequence s
 JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -52,6 +64,11 @@ WHERE n.nspname = ANY(:schemas)
 """)
 
 SequenceKey = tuple[str | None, str]
+TableKey = tuple[str | None, str]
+
+#: A database sequence: its state and the tables whose defaults use it; None when a column
+#: owns it (SERIAL, identity), which is then not compared here.
+DatabaseSequence = tuple[SequenceState, frozenset[TableKey]] | None
 
 
 def sequence_state(sequence: sa.Sequence, schema: str | None, type_name: str) -> SequenceState:
@@ -106,14 +123,13 @@ def _all_model_sequences(
 
 def database_sequences(
     autogen_context: AutogenContext, schemas: set[str | None]
-) -> dict[SequenceKey, SequenceState | None]:
-    """Every sequence in ``schemas``: its state, or None when a column (SERIAL, identity)
-    owns it and it is therefore not compared here. One query."""
+) -> dict[SequenceKey, DatabaseSequence]:
+    """Every sequence in ``schemas`` (see ``DatabaseSequence``). One query."""
     connection = autogen_context.connection
     assert connection is not None and autogen_context.dialect is not None
     default_schema = autogen_context.dialect.default_schema_name
     names = [schema or default_schema for schema in schemas]
-    found: dict[SequenceKey, SequenceState | None] = {}
+    found: dict[SequenceKey, DatabaseSequence] = {}
     for row in connection.execute(PG_SEQUENCES_SQL, {"schemas": names}).mappings():
         schema = None if row["schema_name"] == default_schema else row["schema_name"]
         if row["owned"]:
@@ -124,7 +140,13 @@ def database_sequences(
             minvalue=row["minvalue"], maxvalue=row["maxvalue"], cache=row["cache"],
             cycle=row["cycle"], schema=schema,
         )
-        found[(schema, row["name"])] = sequence_state(reflected, schema, row["data_type"])
+        used_by = frozenset(
+            (None if table_schema == default_schema else table_schema, table)
+            for table_schema, table in row["used_by"] or ()
+        )
+        found[(schema, row["name"])] = (
+            sequence_state(reflected, schema, row["data_type"]), used_by
+        )
     return found
 
 
@@ -141,12 +163,21 @@ def compare_sequences(
             creates.append(CreateSequenceOp(state))
             log.info("Detected added sequence %r", _qualified(key))
     later: list[Any] = []
+    dropped_tables = {
+        (op.schema, op.table_name) for op in upgrade_ops.ops if isinstance(op, ops.DropTableOp)
+    }
     for key in sorted(database.keys(), key=_sort_key):
-        conn_state = database[key]
-        if conn_state is None:
+        found = database[key]
+        if found is None:
             continue
+        conn_state, used_by = found
         conn_sequence = sa.Sequence(key[1], schema=key[0])
         if key not in model:
+            users = used_by - dropped_tables
+            if users:  # a default that stays calls it: dropping it would fail, or break it
+                log.info("Kept sequence %r: the default of %s uses it", _qualified(key),
+                         ", ".join(sorted(_qualified(user) for user in users)))
+                continue
             if _included(autogen_context, conn_sequence, conn_state, True, None):
                 later.append(DropSequenceOp(conn_state))
                 log.info("Detected removed sequence %r", _qualified(key))
