@@ -223,7 +223,9 @@ CASTS: dict[str, tuple[ColumnFactory, ColumnFactory, Any, str, str]] = {
                          lambda: sa.Column("c", sa.SmallInteger),
                          False, "'c::integer::SMALLINT'", "'c::integer::BOOLEAN'"),
     "char_to_uuid": (lambda: sa.Column("c", sa.CHAR(32)), lambda: sa.Column("c", sa.Uuid),
-                     "0123456789abcdef0123456789abcdef", "'c::UUID'", "'c::CHAR(32)'"),
+                     "0123456789abcdef0123456789abcdef", "'c::UUID'",
+                     # the dashed text (36 characters) would be cut to 32
+                     "\"replace(c::text, '-', '')::CHAR(32)\""),
     "text_to_int": (lambda: sa.Column("c", sa.Text), lambda: sa.Column("c", sa.Integer),
                     "42", "'c::INTEGER'", "'c::TEXT'"),
     "text_to_enum": (lambda: sa.Column("c", sa.Text),
@@ -248,8 +250,8 @@ def test_postgresql_cross_family_change_casts_both_ways(
     upgrade, downgrade = rev.text.split("def downgrade")
     assert f"postgresql_using={using}" in upgrade
     assert f"postgresql_using={using_back}" in downgrade
-    with project.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT count(*) FROM t WHERE c IS NOT NULL")).scalar() == 1
+    with project.engine.connect() as conn:  # back to the first state, the value intact
+        assert conn.execute(sa.text("SELECT c FROM t")).scalar() == value
 
 
 @pytest.mark.backends("postgresql")

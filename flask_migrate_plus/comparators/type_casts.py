@@ -84,8 +84,12 @@ def using_expression(
     if via and via.upper() not in (source_ddl.upper(), target_ddl.upper()):
         steps.append(via)
     steps.append(target_ddl)
-    quoted = dialect.identifier_preparer.quote(column)
-    return quoted + "".join(f"::{step}" for step in steps)
+    value = dialect.identifier_preparer.quote(column)
+    if source_family is sqltypes.Uuid and 0 < (getattr(target, "length", None) or 36) < 36:
+        # The dashed text would be cut short; 32 hex digits is the undashed form
+        # (SQLAlchemy's own CHAR(32) storage), which converts back to uuid unchanged.
+        value = f"replace({value}::text, '-', '')"
+    return value + "".join(f"::{step}" for step in steps)
 
 
 def _default_steps(
