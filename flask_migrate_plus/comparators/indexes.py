@@ -11,9 +11,13 @@ names (PostgreSQL: also expressions). It misses (research/alembic-gaps.md (b), (
 This plugin runs after Alembic (priority LAST) and completes its work rather than replacing
 it, because that comparator also handles unique constraints. For each index Alembic left
 alone, both sides become a signature (a dict of normalised aspects, see ``signature``) that
-is compared with ``!=``; a difference is a drop + create. Indexes Alembic cannot reflect
-(SQLite expression indexes) are added and dropped here. Alembic's own ``drop_index`` ops get
-the fully reflected index, so their downgrade recreates it with all its options.
+is compared with ``!=``; a difference is a drop + create. Most indexes are only columns: for
+those, uniqueness and column names say everything (``plain_shape``), read straight from the
+reflection records without building index objects, which costs time on large schemas.
+Indexes Alembic cannot reflect (SQLite expression indexes) are added and dropped here.
+Expressions and predicates are compared through ``sql_text.normalize_sql``, like CHECKs.
+Alembic's own ``drop_index`` ops get the fully reflected index, so their downgrade recreates
+it with all its options.
 
 What the database has comes from what Alembic already reflected, plus one catalog query per
 run and schema where that is not enough: SQLite's ``sqlite_master`` (the DDL text of every
