@@ -200,3 +200,29 @@ def test_pg_identity_key_widened_to_bigint(tmp_path: Path, db_url: str) -> None:
     rev = project.round_trip(_table(sa.Identity()), _table(sa.Identity(), type_=sa.BigInteger))
     upgrade, _ = _upgrade_and_downgrade_blocks(rev.text)
     assert "type_=sa.BigInteger()" in upgrade
+
+
+@pytest.mark.parametrize("used", [True, False], ids=["rows", "never-used"])
+@pytest.mark.backends("postgresql")
+def test_pg_identity_range_raised_above_the_current_value(
+    tmp_path: Path, db_url: str, used: bool
+) -> None:
+    # PostgreSQL refuses a MINVALUE above the sequence's current value ("RESTART value (2)
+    # cannot be less than MINVALUE (100)"): the script moves the sequence up to it first.
+    before, after = _table(sa.Identity()), _table(sa.Identity(start=100, minvalue=100))
+    project = AlembicProject(tmp_path, db_url)
+    project.create(before)
+    if used:
+        with project.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO t (name) VALUES ('a'), ('b')"))
+    rev = project.round_trip(before, after)
+    upgrade, _ = _upgrade_and_downgrade_blocks(rev.text)
+    assert upgrade.index("setval(") < upgrade.index("SET MINVALUE 100")
+    project.upgrade()
+    with project.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO t (name) VALUES ('c')"))
+        assert conn.execute(sa.text("SELECT max(id) FROM t")).scalar() == 100
+    project.downgrade()
+    with project.engine.begin() as conn:  # the range is wide again; numbering goes on
+        conn.execute(sa.text("INSERT INTO t (name) VALUES ('d')"))
+        assert conn.execute(sa.text("SELECT max(id) FROM t")).scalar() == 101

@@ -102,6 +102,8 @@ def _identity_statements(autogen_context: AutogenContext, op: AlterIdentityOp) -
         ]
     elif isinstance(after, IdentityState):
         if isinstance(before, IdentityState):
+            owned = f"pg_get_serial_sequence({_literal(table)}, {_literal(op.column_name)})"
+            statements += _into_new_range(owned, before, after)
             statements.append(f"{head} {_identity_change(before, after)}")
         else:
             statements.append(f"{head} {_add_identity(after)}")
@@ -124,6 +126,31 @@ def _identity_change(before: IdentityState, after: IdentityState) -> str:
         changes.append(f"SET GENERATED {'ALWAYS' if after.always else 'BY DEFAULT'}")
     changes += [f"SET {clause}" for clause in _option_clauses(after.options, before.options)]
     return " ".join(changes)
+
+
+def _into_new_range(sequence: str, before: IdentityState, after: IdentityState) -> list[str]:
+    """Move the sequence inside a narrowed range before the range changes.
+
+    PostgreSQL refuses a MINVALUE above the sequence's current value (or a MAXVALUE below
+    it). Where the new bound passes that value, the sequence goes to the bound, not yet used;
+    a value inside the new range is left alone.
+    """
+    statements = []
+    low, high = after.options.get("minvalue"), after.options.get("maxvalue")
+    if low is not None and low > before.options.get("minvalue", low):
+        statements.append(_setval_when(sequence, "<", int(low)))
+    if high is not None and high < before.options.get("maxvalue", high):
+        statements.append(_setval_when(sequence, ">", int(high)))
+    return statements
+
+
+def _setval_when(sequence: str, outside: str, bound: int) -> str:
+    # last_value is read from the sequence itself: it holds the start while never used.
+    return _do_block(
+        f"DECLARE s regclass := {sequence}; v bigint; "
+        f"BEGIN EXECUTE 'SELECT last_value FROM ' || s INTO v; "
+        f"IF v {outside} {bound} THEN PERFORM setval(s, {bound}, false); END IF; END"
+    )
 
 
 def _restart_after_existing_rows(
