@@ -211,3 +211,17 @@ def test_sequence_of_a_dropped_table_goes_after_it(tmp_path: Path, db_url: str) 
         "DropSequence(sa.Sequence('order_no'))")
     project.upgrade()
     assert project.diff(_models()) == []
+
+
+def test_sequence_minvalue_raised_above_its_current_value(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    project.create(_models({"name": "s"}))
+    with project.engine.begin() as conn:
+        conn.execute(sa.text("SELECT nextval('s'), nextval('s')"))
+    rev = project.round_trip(_models({"name": "s"}),
+                             _models({"name": "s", "start": 100, "minvalue": 100}))
+    upgrade, _ = _blocks(rev.text)
+    assert upgrade.index("setval(") < upgrade.index("ALTER SEQUENCE s")
+    project.upgrade()
+    with project.engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT nextval('s')")).scalar() == 100

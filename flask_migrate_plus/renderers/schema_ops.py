@@ -128,20 +128,24 @@ def _identity_change(before: IdentityState, after: IdentityState) -> str:
     return " ".join(changes)
 
 
-def _into_new_range(sequence: str, before: IdentityState, after: IdentityState) -> list[str]:
-    """Move the sequence inside a narrowed range before the range changes.
+def _into_new_range(
+    sequence: str,
+    before: IdentityState | SequenceState,
+    after: IdentityState | SequenceState,
+) -> list[str]:
+    """Move a sequence (an identity's, or a standalone one) forward into a narrowed range.
 
-    PostgreSQL refuses a MINVALUE above the sequence's current value (or a MAXVALUE below
-    it). Where the new bound passes that value, the sequence goes to the bound, not yet used;
-    a value inside the new range is left alone.
+    PostgreSQL refuses a MINVALUE above the sequence's current value (a MAXVALUE below it,
+    counting down). Where the bound at the start of the range passes that value, the
+    sequence goes forward to the bound, not yet used; a value inside the new range is left
+    alone. The other bound is not moved: going back would hand out numbers already used.
     """
-    statements = []
-    low, high = after.options.get("minvalue"), after.options.get("maxvalue")
-    if low is not None and low > before.options.get("minvalue", low):
-        statements.append(_setval_when(sequence, "<", int(low)))
-    if high is not None and high < before.options.get("maxvalue", high):
-        statements.append(_setval_when(sequence, ">", int(high)))
-    return statements
+    ascending = int(after.options.get("increment", 1)) > 0
+    key, outside = ("minvalue", "<") if ascending else ("maxvalue", ">")
+    new, old = after.options.get(key), before.options.get(key)
+    if new is None or old is None or new == old or (new < old) == ascending:
+        return []
+    return [_setval_when(sequence, outside, int(new))]
 
 
 def _setval_when(sequence: str, outside: str, bound: int) -> str:
@@ -254,10 +258,12 @@ def _sequence_constructor(autogen_context: AutogenContext, sequence: SequenceSta
     return f"sa.Sequence({', '.join(args)})"
 
 
-def render_alter_sequence(autogen_context: AutogenContext, op: AlterSequenceOp) -> str:
+def render_alter_sequence(autogen_context: AutogenContext, op: AlterSequenceOp) -> list[str]:
     name = _qualified(autogen_context, op.after.name, op.after.schema)
     clauses = _option_clauses(op.after.options, op.before.options)
-    return _execute(autogen_context, f"ALTER SEQUENCE {name} {' '.join(clauses)}")
+    statements = _into_new_range(_literal(name), op.before, op.after)
+    statements.append(f"ALTER SEQUENCE {name} {' '.join(clauses)}")
+    return [_execute(autogen_context, sql) for sql in statements]
 
 
 RENDERERS: dict[type[Any], Callable[..., Any]] = {
