@@ -49,17 +49,21 @@ SELECT n.nspname AS schema_name, c.relname AS name,
                WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
                  AND d.refclassid = 'pg_catalog.pg_class'::regclass
                  AND d.deptype IN ('a', 'i')) AS owned,
-       ARRAY(SELECT DISTINCT ARRAY[un.nspname::text, uc.relname::text]
-             FROM pg_catalog.pg_depend ud
-             JOIN pg_catalog.pg_attrdef ad
-               ON ud.classid = 'pg_catalog.pg_attrdef'::regclass AND ad.oid = ud.objid
-             JOIN pg_catalog.pg_class uc ON uc.oid = ad.adrelid
-             JOIN pg_catalog.pg_namespace un ON un.oid = uc.relnamespace
-             WHERE ud.refclassid = 'pg_catalog.pg_class'::regclass
-               AND ud.refobjid = c.oid) AS used_by
+       users.used_by
 FROM pg_catalog.pg_sequence s
 JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN (
+    SELECT ud.refobjid AS sequence_oid,
+           array_agg(DISTINCT ARRAY[un.nspname::text, uc.relname::text]) AS used_by
+    FROM pg_catalog.pg_depend ud
+    JOIN pg_catalog.pg_attrdef ad ON ad.oid = ud.objid
+    JOIN pg_catalog.pg_class uc ON uc.oid = ad.adrelid
+    JOIN pg_catalog.pg_namespace un ON un.oid = uc.relnamespace
+    WHERE ud.classid = 'pg_catalog.pg_attrdef'::regclass
+      AND ud.refclassid = 'pg_catalog.pg_class'::regclass
+    GROUP BY ud.refobjid
+) users ON users.sequence_oid = c.oid
 WHERE n.nspname = ANY(:schemas)
 """)
 
