@@ -87,8 +87,8 @@ def _model_checks(table: sa.Table, dialect: sa.Dialect) -> list[_Check]:
         rule = constraint._create_rule
         if rule is not None:
             compiler = compiler or ddl_compiler(dialect)
-        if rule is not None and not rule(compiler):
-            continue  # e.g. the Boolean CHECK on a dialect with a native BOOLEAN
+            if not rule(compiler):
+                continue  # e.g. the Boolean CHECK on a dialect with a native BOOLEAN
         text = compile_sql(constraint.sqltext, dialect)
         checks.append(_Check(_model_name(constraint, dialect), text,
                              normalize_sql(text, dialect.name), constraint,

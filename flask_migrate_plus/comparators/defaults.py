@@ -35,7 +35,7 @@ log = logging.getLogger(f"alembic.autogenerate.compare.{__name__}")
 _MYSQL_COLUMN_DEFAULTS = text(
     "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT FROM information_schema.COLUMNS "
     "WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE()) AND COLUMN_DEFAULT IS NOT NULL "
-    "AND COLUMN_DEFAULT <> 'NULL'"
+    "AND UPPER(COLUMN_DEFAULT) <> 'NULL'"
 )
 
 
@@ -72,10 +72,9 @@ def _mysql_catalog_default(
         rows = connection.execute(_MYSQL_COLUMN_DEFAULTS, {"schema": schema})
         return {(row[0], row[1]): row[2] for row in rows}
 
-    value = once_per_run(autogen_context, __name__, ("column_defaults", schema), read).get(
+    return once_per_run(autogen_context, __name__, ("column_defaults", schema), read).get(
         (tname, cname)
     )
-    return None if value is None or value.upper() == "NULL" else value
 
 
 def _reflected_default(

@@ -71,12 +71,12 @@ def using_expression(
 ) -> str | None:
     """``"col"::type`` (through an intermediate type where needed), or None if not needed."""
     source_family, target_family = cast_family(source), cast_family(target)
+    if source_family == target_family and source_family != ENUM_FAMILY:
+        return None
     target_ddl = target.compile(dialect=dialect)
     source_ddl = source.compile(dialect=dialect)
-    if source_family == target_family and not (
-        source_family == ENUM_FAMILY and source_ddl != target_ddl  # no cast between two enums
-    ):
-        return None
+    if source_family == target_family and source_ddl == target_ddl:
+        return None  # the same enum type; two enum types need one (there is no direct cast)
     steps = []
     via = "text" if source_family == ENUM_FAMILY else CAST_VIA.get(
         (source_family, target_family)

@@ -41,10 +41,6 @@ log = logging.getLogger(f"alembic.autogenerate.compare.{__name__}")
 
 # -- missed changes: attributes Alembic's DDL tokenizer does not compare --------------------
 
-#: Per dialect family: the type attributes compared, in the order their readers return them.
-COMPARED_ATTRIBUTES: dict[str, tuple[str, ...]] = {"mysql": ("unsigned", "zerofill", "fsp")}
-
-
 def _mysql_attributes(type_: sqltypes.TypeEngine) -> tuple[Any, ...]:
     # ZEROFILL implies UNSIGNED, and the server reports both
     zerofill = bool(getattr(type_, "zerofill", False))
@@ -52,9 +48,12 @@ def _mysql_attributes(type_: sqltypes.TypeEngine) -> tuple[Any, ...]:
     return unsigned, zerofill, getattr(type_, "fsp", None) or 0
 
 
-#: Per dialect family: how to read the compared attributes from a type (absent = not set).
-ATTRIBUTE_READERS: dict[str, Callable[[sqltypes.TypeEngine], tuple[Any, ...]]] = {
-    "mysql": _mysql_attributes,
+AttributeReader = Callable[[sqltypes.TypeEngine], tuple[Any, ...]]
+
+#: Per dialect family: the type attributes compared, and how to read them from a type, in
+#: that order (absent = not set).
+COMPARED_ATTRIBUTES: dict[str, tuple[tuple[str, ...], AttributeReader]] = {
+    "mysql": (("unsigned", "zerofill", "fsp"), _mysql_attributes),
 }
 
 #: Dialect families whose reflection reports a column collation (None = the default one).
@@ -63,13 +62,12 @@ COLLATION_DIALECTS = frozenset({"mysql", "postgresql"})
 
 def _attribute_changes(conn: sqltypes.TypeEngine, model: sqltypes.TypeEngine, family: str
                        ) -> list[str]:
-    read = ATTRIBUTE_READERS.get(family)
-    if read is None:
+    if family not in COMPARED_ATTRIBUTES:
         return []
+    names, read = COMPARED_ATTRIBUTES[family]
     conn_values, model_values = read(conn), read(model)
     if conn_values == model_values:
         return []
-    names = COMPARED_ATTRIBUTES[family]
     return [name for name, a, b in zip(names, conn_values, model_values, strict=True) if a != b]
 
 

@@ -79,10 +79,10 @@ def _identity_statements(autogen_context: AutogenContext, op: AlterIdentityOp) -
     column = preparer.quote(op.column_name)
     head = f"ALTER TABLE {table} ALTER COLUMN {column}"
     before, after = op.before, op.after
+    # The column's sequence (OWNED BY), which may have been renamed: the server knows it.
+    owned = f"pg_get_serial_sequence({_literal(table)}, {_literal(op.column_name)})"
     statements: list[str] = []
     if before == SERIAL:
-        # The sequence is the column's (OWNED BY) and may have been renamed: ask the server.
-        owned = f"pg_get_serial_sequence({_literal(table)}, {_literal(op.column_name)})"
         statements += [f"{head} DROP DEFAULT",
                        _do_block(f"BEGIN EXECUTE 'DROP SEQUENCE ' || {owned}; END")]
     if isinstance(before, IdentityState) and not isinstance(after, IdentityState):
@@ -102,13 +102,11 @@ def _identity_statements(autogen_context: AutogenContext, op: AlterIdentityOp) -
         ]
     elif isinstance(after, IdentityState):
         if isinstance(before, IdentityState):
-            owned = f"pg_get_serial_sequence({_literal(table)}, {_literal(op.column_name)})"
             statements += _into_new_range(owned, before, after)
             statements.append(f"{head} {_identity_change(before, after)}")
         else:
             statements.append(f"{head} {_add_identity(after)}")
         if before == SERIAL:
-            owned = f"pg_get_serial_sequence({_literal(table)}, {_literal(op.column_name)})"
             statements.append(_restart_after_existing_rows(
                 owned, table, column, after.options["increment"], after.options["start"]))
     return statements
