@@ -38,7 +38,7 @@ _LAZY: dict[str, str] = {
     "Config": "flask_migrate_plus.extension",
     "Settings": "flask_migrate_plus.settings",
     "SettingsError": "flask_migrate_plus.settings",
-    "MigrateError": "flask_migrate_plus.commands",
+    "MigrateError": "flask_migrate_plus.errors",
     **{name: "flask_migrate_plus.commands" for name in _COMMANDS},
 }
 
@@ -69,7 +69,6 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .commands import (
-        MigrateError,
         branches,
         check,
         current,
@@ -88,6 +87,7 @@ if TYPE_CHECKING:
         stamp,
         upgrade,
     )
+    from .errors import MigrateError
     from .extension import Config, Migrate
     from .settings import Settings, SettingsError
 

@@ -1,7 +1,7 @@
 """The ``flask db`` command group: Flask-Migrate 4.1's commands and options, unchanged.
 
 Each command parses its options and makes one call of the function of the same name in
-``commands.py``. A :class:`~flask_migrate_plus.commands.MigrateError` becomes one
+``commands.py``. A :class:`~flask_migrate_plus.errors.MigrateError` becomes one
 ``Error: ...`` line on stderr and exit code 1, never a traceback.
 """
 
@@ -16,7 +16,7 @@ from flask import g
 from flask.cli import with_appcontext
 
 from . import commands
-from .commands import MigrateError
+from .errors import MigrateError
 
 DIRECTORY_HELP = 'Migration script directory (default is "migrations")'
 X_ARG_HELP = "Additional arguments consumed by custom env.py scripts"

@@ -10,6 +10,8 @@ from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
+from .database import database_heads
+from .errors import MigrateError
 from .extension import MigrateState
 
 
@@ -23,8 +25,6 @@ def check_revision_graph(state: MigrateState, config: AlembicConfig, target: str
     ``target`` is the revision a command moves to (``head`` for upgrade and migrate), or
     ``"check"`` for ``flask db check``, which also fails when the database is behind.
     """
-    from .commands import MigrateError, database_heads
-
     script = ScriptDirectory.from_config(config)
     heads = tuple(script.get_heads())
     if len(heads) > 1 and target in ("head", "check"):

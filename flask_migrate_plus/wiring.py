@@ -21,7 +21,7 @@ from alembic.operations.ops import MigrationScript
 from alembic.runtime.migration import MigrationContext
 
 from .filters import ignore_tables_name_filter, ignore_tables_object_filter
-from .renderers.scripts import REWRITERS
+from .renderers.directives import DIRECTIVE_HOOKS
 from .renderers.types import render_item as render_our_types
 
 # "No changes in schema detected." goes where Flask-Migrate's env.py sends it, so it prints
@@ -121,8 +121,8 @@ def chain_render_item(user: RenderItem | None, ours: RenderItem | None) -> Rende
 
 
 def our_process_revision_directives() -> list[ProcessRevisionDirectives]:
-    """Our script rewriters, in the order they must run (see renderers/ and comparators/)."""
-    return [report_plugins, fresh_imports, *REWRITERS]
+    """Our ``process_revision_directives`` hooks, in the order they must run."""
+    return [report_plugins, fresh_imports, *DIRECTIVE_HOOKS]
 
 
 def alembic_configure_args(

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from flask_migrate_plus.comparators.enum_values import (
+from flask_migrate_plus.ops.enums import (
     AddedValue,
     SyncEnumValuesOp,
     added_values,

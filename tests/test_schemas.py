@@ -19,8 +19,9 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.util import CommandError
 
-from flask_migrate_plus.comparators.schemas import CreateSchemaOp, DropSchemaOp, model_schemas
+from flask_migrate_plus.comparators.schemas import model_schemas
 from flask_migrate_plus.describe import describe_op
+from flask_migrate_plus.ops.objects import CreateObjectOp, DropObjectOp, Schema
 
 from backends import admin_url
 from cli_runner import FIXTURES, FlaskApp, assert_one_line_error
@@ -538,10 +539,10 @@ def test_sqlite_cli_schema_is_one_line(tmp_path: Path, db_url: str) -> None:
 
 
 def test_schema_ops_reverse_and_describe() -> None:
-    create = CreateSchemaOp("billing", ("invoice_status",))
+    create = CreateObjectOp(Schema("billing", enum_types=("invoice_status",)))
     drop = create.reverse()
-    assert isinstance(drop, DropSchemaOp) and drop.enum_types == ("invoice_status",)
-    assert isinstance(drop.reverse(), CreateSchemaOp)
+    assert isinstance(drop, DropObjectOp) and drop.obj.enum_types == ("invoice_status",)
+    assert isinstance(drop.reverse(), CreateObjectOp)
     assert list(describe_op(create)) == ["create schema billing"]
     assert list(describe_op(drop)) == ["drop schema billing"]
     assert create.to_diff_tuple() == ("add_schema", "billing")

@@ -15,12 +15,11 @@ per run and schema, is on MariaDB: its catalog holds the CHECKs reflection misse
 (column-level ones, names with a line break).
 
 SQLite names no unnamed CHECK, and Alembic's batch recreate leaves such CHECKs out: on a table
-whose CHECKs change, the unnamed ones are first given a name (see ``renderers.checks``).
+whose CHECKs change, the unnamed ones are first given a name (``ops.checks.RestateCheckOp``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections.abc import Callable
@@ -32,7 +31,13 @@ from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.sql.elements import conv
 
-from .run_state import run_state
+from ..ops import register_renderers
+from ..ops.checks import RestateCheckOp
+from ..ops.verbatim import VerbatimSQL
+from ..rewrite import install
+from ..schema.batch import batch_rebuilds
+from ..schema.names import check_name
+from ..schema.run_state import run_state
 from .sql_text import compile_sql, ddl_compiler, dialect_family, normalize_sql
 
 if TYPE_CHECKING:
@@ -58,11 +63,6 @@ _MARIADB_CHECKS = (
 #: Dialects whose batch recreate (Alembic's) leaves out reflected CHECKs that have no name:
 #: SQLite stores none for an unnamed CHECK. Such CHECKs are restated under a name.
 _UNNAMED_LOST_ON_RECREATE = {"sqlite"}
-
-#: Names we make up for unnamed model CHECKs are ``ck_<table>_<hash>``, kept under the
-#: shortest identifier limit of our dialects (PostgreSQL: 63).
-_HASH_LENGTH = 8
-_TABLE_PART = 48
 
 
 @dataclass
@@ -203,8 +203,6 @@ def _new_constraint(
 ) -> sa.CheckConstraint:
     """A detached CHECK to hand to Alembic's ops (the user's model is never modified), its
     text rendered into the script as it is."""
-    from ..renderers.verbatim import VerbatimSQL
-
     table = sa.Table(table_name, sa.MetaData(), schema=schema)
     return sa.CheckConstraint(VerbatimSQL(text), name=name, table=table)
 
@@ -223,8 +221,7 @@ def _name_for_new(table_name: str, check: _Check) -> str:
     """
     if check.name is not None:
         return check.name
-    digest = hashlib.sha1(check.normalized.encode()).hexdigest()[:_HASH_LENGTH]
-    return conv(f"ck_{table_name[:_TABLE_PART]}_{digest}")
+    return conv(check_name(table_name, check.normalized))
 
 
 def _pair(
@@ -311,8 +308,6 @@ def _drop_ops(
     """Drop each database CHECK left unmatched, by its name (one we give it on SQLite)."""
     from alembic.operations import ops
 
-    from ..renderers.checks import RestateCheckOp
-
     table_ops: list[MigrateOperation] = []
     for old in in_database:
         if not autogen_context.run_object_filters(
@@ -344,24 +339,10 @@ def _recreates(
     modify_table_ops: ModifyTableOps, conn_table: sa.Table, metadata_table: sa.Table
 ) -> bool:
     """Whether the batch block for this table will recreate it on SQLite anyway: an op
-    already found (Alembic compares columns first) or a column about to be dropped. Its
-    own rule: only indexes and plain added columns go without a recreate."""
-    from alembic.operations import ops
-
-    for op in modify_table_ops.ops:
-        if isinstance(op, (ops.CreateIndexOp, ops.DropIndexOp)):
-            continue
-        if isinstance(op, ops.AddColumnOp) and not _needs_recreate_to_add(op.column):
-            continue
+    already found (Alembic compares columns first) or a column about to be dropped."""
+    if batch_rebuilds(modify_table_ops.ops):
         return True
     return bool(set(conn_table.columns.keys()) - set(metadata_table.columns.keys()))
-
-
-def _needs_recreate_to_add(column: sa.Column[Any]) -> bool:
-    default = column.server_default
-    if isinstance(default, sa.Computed):
-        return bool(default.persisted)
-    return isinstance(default, sa.DefaultClause) and not isinstance(default.arg, str)
 
 
 def _restate_ops(
@@ -369,8 +350,6 @@ def _restate_ops(
 ) -> list[MigrateOperation]:
     """Name the unnamed database CHECKs the model keeps, before a batch recreate drops them;
     under the model's name when it has one."""
-    from ..renderers.checks import RestateCheckOp
-
     table_ops: list[MigrateOperation] = []
     for model, database in pairs:
         if database.name is not None:
@@ -385,9 +364,8 @@ def _restate_ops(
 
 def setup(plugin: Plugin) -> None:
     """Compare CHECK constraints of every table that exists on both sides."""
-    from ..renderers.checks import register
-
-    register()
+    register_renderers()
+    install(plugin)
     plugin.add_autogenerate_comparator(
         _compare_check_constraints, "table", "check_constraints",
         priority=DispatchPriority.MEDIUM,

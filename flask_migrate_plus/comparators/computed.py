@@ -25,6 +25,9 @@ import sqlalchemy as sa
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 
+from ..ops import register_renderers
+from ..ops.verbatim import VerbatimSQL
+from ..rewrite import install
 from .sql_text import compile_sql, dialect_family, normalize_sql
 
 if TYPE_CHECKING:
@@ -86,8 +89,6 @@ def _differs(database: _Definition, model: _Definition) -> bool:
 
 def _as_op_column(column: sa.Column[Any], definition: _Definition | None) -> sa.Column[Any]:
     """A detached copy of ``column`` for the ops, its generated text rendered as it is."""
-    from ..renderers.verbatim import VerbatimSQL
-
     if definition is None or column.computed is None:
         return column
     computed = sa.Computed(VerbatimSQL(definition.text), persisted=column.computed.persisted)
@@ -172,6 +173,8 @@ def _skip_computed_default(
 
 def setup(plugin: Plugin) -> None:
     """Table-level comparison of generated columns; their server default is ours alone."""
+    register_renderers()
+    install(plugin)
     plugin.add_autogenerate_comparator(
         _compare_computed_columns, "table", "computed_columns",
         priority=DispatchPriority.MEDIUM,

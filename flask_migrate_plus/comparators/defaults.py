@@ -21,8 +21,10 @@ from sqlalchemy import schema as sa_schema
 from sqlalchemy import text
 from sqlalchemy import types as sqltypes
 
+from ..ops import register_renderers
+from ..rewrite import install
+from ..schema.run_state import once_per_run, run_state
 from .default_text import Normalized, dialect_family, normalize_default
-from .run_state import once_per_run, run_state
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -168,6 +170,8 @@ def compare_server_default(
 def setup(plugin: Plugin) -> None:
     """Run after the user's own rule (FIRST) and before Alembic's dialect comparison (LAST),
     which our STOP replaces for plain defaults."""
+    register_renderers()
+    install(plugin)
     plugin.add_autogenerate_comparator(
         compare_server_default, "column", "server_default", priority=DispatchPriority.MEDIUM
     )

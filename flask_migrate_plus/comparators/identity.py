@@ -1,6 +1,6 @@
 """Comparator plugin ``flask_migrate_plus.identity``: ``Identity()`` columns.
 
-Two things Alembic gets wrong (research/alembic-gaps.md (b), (c)):
+Two things Alembic gets wrong:
 
 - SQLite and MariaDB have no identity columns; SQLAlchemy renders ``Identity()`` there as
   plain autoincrement. Alembic still sees "no default -> Identity()" on every run and emits an
@@ -26,12 +26,20 @@ import sqlalchemy as sa
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 
-from .pg_sequence_options import pg_implied_options, resolve_pg_sequence_options
-from .schema_ops import SERIAL, AlterIdentityOp, IdentityState, Numbering, hoist_raw_sql_ops
+from ..ops import register_renderers
+from ..ops.identity import (
+    SERIAL,
+    AlterIdentityOp,
+    IdentityState,
+    Numbering,
+    describe_numbering,
+)
+from ..rewrite import install
+from ..schema.sequence_options import pg_implied_options, resolve_pg_sequence_options
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
-    from alembic.operations.ops import AlterColumnOp, ModifyTableOps, UpgradeOps
+    from alembic.operations.ops import AlterColumnOp, ModifyTableOps
     from alembic.runtime.environment import NameFilterParentNames
 
 log = logging.getLogger("alembic.autogenerate.compare")
@@ -87,13 +95,6 @@ def _pg_type_name(column: sa.Column[Any], autogen_context: AutogenContext) -> st
         return str(column.type.compile(dialect=autogen_context.dialect)).upper()
     except sa.exc.CompileError:
         return ""
-
-
-def _describe(state: Numbering) -> str:
-    if not isinstance(state, IdentityState):
-        return state or "none"
-    options = ", ".join(f"{key}={value}" for key, value in sorted(state.options.items()))
-    return f"{'always' if state.always else 'by default'} ({options})"
 
 
 # -- comparators ----------------------------------------------------------------------------
@@ -187,7 +188,7 @@ def compare_identity_columns(
             before_nullable=bool(conn_col.nullable), after_nullable=bool(metadata_col.nullable),
         ))
         log.info("Detected identity change on column '%s.%s': %s -> %s",
-                 tname, metadata_col.name, _describe(before), _describe(after))
+                 tname, metadata_col.name, describe_numbering(before), describe_numbering(after))
     return PriorityDispatchResult.CONTINUE
 
 
@@ -197,19 +198,11 @@ def _same(before: Numbering, after: Numbering) -> bool:
     return (before.always, before.options) == (after.always, after.options)
 
 
-def order_identity_ops(
-    autogen_context: AutogenContext, upgrade_ops: UpgradeOps, schemas: set[str | None]
-) -> PriorityDispatchResult:
-    """Keep identity statements in order with their table's batch ops (``hoist_raw_sql_ops``)."""
-    hoist_raw_sql_ops(upgrade_ops, autogen_context.dialect.name)
-    return PriorityDispatchResult.CONTINUE
-
-
 def setup(plugin: Plugin) -> None:
-    """Register the comparators; identity ops render through ``renderers.schema_ops``."""
-    from ..renderers import schema_ops
-
-    schema_ops.register()
+    """Register the comparators; ``AlterIdentityOp`` leaves batch blocks in the
+    ``raw_sql_out_of_batch`` rewrite pass."""
+    register_renderers()
+    install(plugin)
     for dialect in AUTOINCREMENT_DIALECTS:
         plugin.add_autogenerate_comparator(
             compare_identity_as_autoincrement, "column", "server_default",
@@ -221,7 +214,4 @@ def setup(plugin: Plugin) -> None:
     )
     plugin.add_autogenerate_comparator(
         compare_identity_columns, "table", "identity", qualifier="postgresql"
-    )
-    plugin.add_autogenerate_comparator(
-        order_identity_ops, "schema", "identity_order", priority=DispatchPriority.LAST
     )

@@ -1,7 +1,7 @@
 """Comparator plugin ``flask_migrate_plus.indexes``: the index details Alembic does not see.
 
 Alembic's own index comparison (``"table"``/``"indexes"``) compares uniqueness and column
-names (PostgreSQL: also expressions). It misses (research/alembic-gaps.md (b), (c)):
+names (PostgreSQL: also expressions). It misses:
 
 - SQLite expression indexes (skipped with a warning), and DESC columns on SQLite and MariaDB;
 - partial-index predicates (``postgresql_where``, ``sqlite_where``), plain <-> partial;
@@ -32,9 +32,9 @@ name, belongs to that FK and is dropped with it (after it; the downgrade recreat
 the FK). An index the model declares, or that an FK kept or added on the same columns
 still needs, is kept.
 
-On SQLite, ``index_batch`` (registered here) keeps expression and DESC indexes through the
-table rebuilds of batch mode. There are no option keys: disable the whole plugin with
-``~flask_migrate_plus.indexes`` in ``autogenerate_plugins``.
+On SQLite, the indexes a batch rebuild would lose are noted for the rewrite pass that keeps
+them through the rebuild (``rewrite.sqlite_rebuilds``). There are no option keys: disable
+the whole plugin with ``~flask_migrate_plus.indexes`` in ``autogenerate_plugins``.
 """
 
 from __future__ import annotations
@@ -50,8 +50,12 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression, conv
 
+from ..ops import register_renderers
+from ..rewrite import install
+from ..schema.batch import REBUILD_LOSSES, batch_cannot_rebuild
+from ..schema.reflection import reflected_index_records
+from ..schema.run_state import once_per_run, run_state
 from .index_sql import CreateIndexText, parse_create_index
-from .run_state import once_per_run, run_state
 from .sql_text import normalize_sql
 
 if TYPE_CHECKING:
@@ -253,12 +257,6 @@ def compared_signatures(
     return old, signature(model, dialect)
 
 
-def batch_cannot_rebuild(index: sa.Index) -> bool:
-    """True when SQLite's batch "move and copy" would lose (part of) this index: it rebuilds
-    indexes from plain columns only, so expressions and DESC do not survive."""
-    return any(not isinstance(element, sa.Column) for element in index.expressions)
-
-
 def describe_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
     return ", ".join(f"{k} {old[k]!r} to {new[k]!r}" for k in old if old[k] != new[k])
 
@@ -303,8 +301,8 @@ def _mysql_descending(autogen_context: AutogenContext, schema: str | None) -> di
 
 def rebuild_losses(autogen_context: AutogenContext) -> dict[Any, dict[str, sa.Index]]:
     """``{(schema, table): {name: index}}``: the SQLite indexes a batch rebuild would lose,
-    noted by ``compare_indexes`` for ``index_batch``."""
-    return run_state(autogen_context, __name__).setdefault("rebuild_losses", {})
+    noted by ``compare_indexes`` for the ``keep_indexes_through_rebuilds`` pass."""
+    return run_state(autogen_context, REBUILD_LOSSES).setdefault("tables", {})
 
 
 def _alembic_index_records(
@@ -315,9 +313,7 @@ def _alembic_index_records(
     Records that duplicate a unique constraint (PostgreSQL) are left out, as Alembic and
     SQLAlchemy do: they belong to the constraint.
     """
-    from alembic.autogenerate.compare.util import _InspectorConv
-
-    records = _InspectorConv(autogen_context.inspector).get_indexes(tname, schema=schema)
+    records = reflected_index_records(autogen_context, tname, schema)
     return [r for r in records if not r.get("duplicates_constraint") and r["name"]]
 
 
@@ -569,7 +565,7 @@ def compare_indexes(
         }
         known_to_alembic |= {str(c.name) for c in conn_table.constraints if c.name}
         _enrich_drops(modify_ops, reflected)
-        if dialect.name == "sqlite":  # for index_batch: what a table rebuild would lose
+        if dialect.name == "sqlite":  # for the rebuild pass: what a table rebuild would lose
             rebuild_losses(autogen_context)[(schema, tname)] = {
                 name: reflected.index(name)
                 for name in in_database
@@ -674,19 +670,11 @@ def drop_implicit_fk_indexes(
 
 
 def setup(plugin: Plugin) -> None:
-    """Run after Alembic's own index and FK comparison, for every table; on SQLite, then
-    keep indexes through table rebuilds (index_batch)."""
-    from .index_batch import keep_indexes_through_rebuilds
-
+    """Run after Alembic's own index and FK comparison, for every table."""
+    register_renderers()
+    install(plugin)
     plugin.add_autogenerate_comparator(
         compare_indexes, "table", "indexes", priority=DispatchPriority.LAST
-    )
-    plugin.add_autogenerate_comparator(
-        keep_indexes_through_rebuilds,
-        "schema",
-        "index_batch",
-        qualifier="sqlite",
-        priority=DispatchPriority.LAST,
     )
     for qualifier in MYSQL_FAMILY:
         plugin.add_autogenerate_comparator(

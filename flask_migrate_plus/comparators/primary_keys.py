@@ -1,9 +1,9 @@
 """Comparator plugin ``flask_migrate_plus.primary_keys``: primary-key changes.
 
-Alembic never compares primary keys (research/alembic-gaps.md (c)): a key that gains or
+Alembic never compares primary keys: a key that gains or
 loses a column, a key added to a table that had none, or a key removed all go unnoticed.
 Here each side is reduced to its ordered column names and compared; a difference becomes
-one ``ReplacePrimaryKeyOp`` (rendered per dialect by ``renderers.schema_ops``).
+one ``ReplacePrimaryKeyOp`` (``ops.primary_keys``, rendered per dialect).
 
 Names: the reflected name is kept for the drop (PostgreSQL's real name; MariaDB's is always
 ``PRIMARY`` and unused; SQLite may have none). A model key without a name gets the naming
@@ -19,18 +19,16 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from alembic.runtime.plugins import Plugin
-from alembic.util import DispatchPriority, PriorityDispatchResult
+from alembic.util import PriorityDispatchResult
 
-from .schema_ops import (
-    PrimaryKeyState,
-    ReplacePrimaryKeyOp,
-    default_primary_key_name,
-    hoist_raw_sql_ops,
-)
+from ..ops import register_renderers
+from ..ops.primary_keys import PrimaryKeyState, ReplacePrimaryKeyOp
+from ..rewrite import install
+from ..schema.names import default_primary_key_name
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
-    from alembic.operations.ops import ModifyTableOps, UpgradeOps
+    from alembic.operations.ops import ModifyTableOps
     from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 
 log = logging.getLogger("alembic.autogenerate.compare")
@@ -117,20 +115,9 @@ def _included(
     return True
 
 
-def order_primary_key_ops(
-    autogen_context: AutogenContext, upgrade_ops: UpgradeOps, schemas: set[str | None]
-) -> PriorityDispatchResult:
-    """Where a key change is one raw statement, keep it in order with the batch ops."""
-    hoist_raw_sql_ops(upgrade_ops, autogen_context.dialect.name)
-    return PriorityDispatchResult.CONTINUE
-
-
 def setup(plugin: Plugin) -> None:
-    """Register the table comparator; the op renders through ``renderers.schema_ops``."""
-    from ..renderers import schema_ops
-
-    schema_ops.register()
+    """Register the table comparator; where the op is one raw statement it leaves batch
+    blocks in the ``raw_sql_out_of_batch`` rewrite pass."""
+    register_renderers()
+    install(plugin)
     plugin.add_autogenerate_comparator(compare_primary_key, "table", "primary_key")
-    plugin.add_autogenerate_comparator(
-        order_primary_key_ops, "schema", "primary_key_order", priority=DispatchPriority.LAST
-    )

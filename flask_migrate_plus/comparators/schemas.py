@@ -11,8 +11,9 @@ reflects every schema on the server (``pg_catalog`` aside), PostGIS's ``tiger`` 
   then through the user's ``include_name(name, "schema", {})``;
 - it dispatches Alembic's "schema" comparators with that set and stops Alembic's own;
 - what happens to a named schema missing on the server is a per-dialect rule: PostgreSQL
-  gets a :class:`CreateSchemaOp` first in the script (its reverse drops the schema last in
-  the downgrade, so only a script that created a schema drops it); MySQL/MariaDB, where a
+  gets a ``CreateObjectOp(Schema(...))`` before the schema's first user in the script (its
+  reverse drops the schema after its last one in the downgrade, so only a script that
+  created a schema drops it); MySQL/MariaDB, where a
   schema is a database the application rarely may create, and SQLite, where it would be an
   attached database, stop with one line.
 
@@ -33,6 +34,11 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from alembic.operations import ops
 from alembic.util import CommandError, DispatchPriority, PriorityDispatchResult
+
+from ..ops import register_renderers
+from ..ops.objects import CreateObjectOp, Schema
+from ..rewrite import install
+from ..schema.types import type_schemas, wrapped_types
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -74,60 +80,7 @@ SCHEMA_ERRORS["mariadb"] = SCHEMA_ERRORS["mysql"]
 DEFAULT_SCHEMA_ERROR = "schema(s) {names} named by the models do not exist; create them first"
 
 
-# -- operations ------------------------------------------------------------------------------
-
-
-class CreateSchemaOp(ops.MigrateOperation):
-    """``CREATE SCHEMA IF NOT EXISTS``, emitted only for a schema the server lacks.
-
-    ``enum_types`` names the enum types the same script's tables create in the schema: the
-    tables' own DDL creates them, but ``op.drop_table`` leaves them behind, and a schema
-    that still holds a type cannot be dropped; so the reverse drops them first.
-    """
-
-    def __init__(self, schema_name: str, enum_types: tuple[str, ...] = ()) -> None:
-        self.schema_name = schema_name
-        self.enum_types = enum_types
-
-    def reverse(self) -> DropSchemaOp:
-        return DropSchemaOp(self.schema_name, self.enum_types)
-
-    def to_diff_tuple(self) -> tuple[Any, ...]:
-        return ("add_schema", self.schema_name)
-
-    def describe(self) -> str:
-        return f"create schema {self.schema_name}"
-
-
-class DropSchemaOp(ops.MigrateOperation):
-    """Drop the enum types, then ``DROP SCHEMA IF EXISTS`` without CASCADE: the server
-    refuses if anything else is left in it, rather than lose what is not ours."""
-
-    def __init__(self, schema_name: str, enum_types: tuple[str, ...] = ()) -> None:
-        self.schema_name = schema_name
-        self.enum_types = enum_types
-
-    def reverse(self) -> CreateSchemaOp:
-        return CreateSchemaOp(self.schema_name, self.enum_types)
-
-    def to_diff_tuple(self) -> tuple[Any, ...]:
-        return ("remove_schema", self.schema_name)
-
-    def describe(self) -> str:
-        return f"drop schema {self.schema_name}"
-
-
 # -- which schemas ---------------------------------------------------------------------------
-
-
-def _unwrapped(type_: Any) -> Iterator[Any]:
-    """A type and the types it wraps (decorator storage, array items)."""
-    yield type_
-    if isinstance(type_, sa.types.TypeDecorator):
-        yield from _unwrapped(type_.impl_instance)
-    item = getattr(type_, "item_type", None)
-    if item is not None:
-        yield from _unwrapped(item)
 
 
 def model_schemas(metadata: sa.MetaData | Iterable[sa.MetaData] | None) -> set[str]:
@@ -137,8 +90,7 @@ def model_schemas(metadata: sa.MetaData | Iterable[sa.MetaData] | None) -> set[s
         for table in one.tables.values():
             found.add(table.schema)
             for column in table.columns:
-                found.update(getattr(type_, "schema", None) for type_ in _unwrapped(column.type)
-                             if isinstance(type_, sa.types.SchemaType))
+                found.update(type_schemas(column.type))
         found.update(sequence.schema for sequence in one._sequences.values())
     return {name for name in found if name}
 
@@ -228,7 +180,7 @@ def _op_types(op: Any) -> Iterator[Any]:
     columns = op.columns if isinstance(op, ops.CreateTableOp) else [getattr(op, "column", None)]
     for column in columns:
         if isinstance(column, sa.Column):
-            yield from _unwrapped(column.type)
+            yield from wrapped_types(column.type)
 
 
 def _op_schemas(op: Any) -> Iterator[str | None]:
@@ -238,9 +190,9 @@ def _op_schemas(op: Any) -> Iterator[str | None]:
             yield from _op_schemas(child)
         return
     yield getattr(op, "schema", None)
-    yield getattr(getattr(op, "sequence", None), "schema", None)
-    yield from (getattr(type_, "schema", None) for type_ in _op_types(op)
-                if isinstance(type_, sa.types.SchemaType))
+    yield getattr(getattr(op, "obj", None), "schema", None)  # a sequence, a type
+    for type_ in _op_types(op):
+        yield from type_schemas(type_)
 
 
 def _created_enum_types(upgrade_ops: ops.UpgradeOps, schema: str) -> tuple[str, ...]:
@@ -254,15 +206,15 @@ def _created_enum_types(upgrade_ops: ops.UpgradeOps, schema: str) -> tuple[str, 
 
 
 def add_schema_creates(upgrade_ops: ops.UpgradeOps, missing: set[str]) -> None:
-    """Create each missing schema the script uses before anything else runs; the downgrade,
-    being the reverse list, drops it after everything else, the schema's last table included."""
+    """Create each missing schema the script uses (the ``prerequisites`` pass puts it before
+    its first user; the downgrade, being the reverse list, drops it after its last)."""
     used = {name for op in upgrade_ops.ops for name in _op_schemas(op)}
     creates = [
-        CreateSchemaOp(name, _created_enum_types(upgrade_ops, name))
+        CreateObjectOp(Schema(name, enum_types=_created_enum_types(upgrade_ops, name)))
         for name in sorted(missing & used)
     ]
     for create in creates:
-        log.info("Detected added schema %r", create.schema_name)
+        log.info("Detected added schema %r", create.obj.name)
     upgrade_ops.ops[:0] = creates
 
 
@@ -300,9 +252,8 @@ def compare_schemas(
 
 def setup(plugin: Plugin) -> None:
     """FIRST in the "autogenerate" target: ahead of Alembic's schema selection, which STOP skips."""
-    from ..renderers.schemas import register
-
-    register()
+    register_renderers()
+    install(plugin)
     plugin.add_autogenerate_comparator(
         compare_schemas, "autogenerate", priority=DispatchPriority.FIRST
     )

@@ -1,11 +1,12 @@
 """Comparator plugin ``flask_migrate_plus.sequences``: standalone sequences on PostgreSQL.
 
-Alembic ignores ``sa.Sequence`` objects entirely (research/alembic-gaps.md (c)). Here the
+Alembic ignores ``sa.Sequence`` objects entirely. Here the
 model's sequences (``Sequence("s", metadata=...)`` and sequences on columns) are compared
 with the database's, read in one catalog query per run:
 
-- a model sequence the database lacks is created (before any table that may use it);
-- a database sequence the model lacks is dropped (after the tables), unless a column owns it
+- a model sequence the database lacks is created (the ``prerequisites`` pass puts it before
+  the first table that uses it);
+- a database sequence the model lacks is dropped (after its last user), unless a column owns it
   (SERIAL and identity columns own theirs, and those belong to the column, not to us) or a
   column default of a table that stays still calls it (``server_default=text("nextval(...)")``
   in the models, or a table the filters leave out);
@@ -26,8 +27,11 @@ from alembic.operations import ops
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 
-from .pg_sequence_options import pg_implied_options, resolve_pg_sequence_options
-from .schema_ops import AlterSequenceOp, CreateSequenceOp, DropSequenceOp, SequenceState
+from ..ops import register_renderers
+from ..ops.objects import CreateObjectOp, DropObjectOp, Sequence
+from ..ops.sequences import AlterSequenceOp, SequenceState
+from ..rewrite import install
+from ..schema.sequence_options import pg_implied_options, resolve_pg_sequence_options
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -157,14 +161,15 @@ def database_sequences(
 def compare_sequences(
     autogen_context: AutogenContext, upgrade_ops: UpgradeOps, schemas: set[str | None]
 ) -> PriorityDispatchResult:
-    """Creates go first (tables may use them), drops and alters last (after the tables)."""
+    """Creates go first, drops and alters last; the ``prerequisites`` pass then moves
+    creates and drops next to the tables that use them."""
     model = model_sequences(autogen_context, schemas)
     database = database_sequences(autogen_context, schemas)
     creates: list[Any] = []
     for key in sorted(model.keys() - database.keys(), key=_sort_key):
         state = _model_state(autogen_context, model[key], key[0])
         if _included(autogen_context, model[key], state, reflected=False, compare_to=None):
-            creates.append(CreateSequenceOp(state))
+            creates.append(CreateObjectOp(Sequence(state.name, state.schema, state)))
             log.info("Detected added sequence %r", _qualified(key))
     later: list[Any] = []
     dropped_tables = {
@@ -183,7 +188,8 @@ def compare_sequences(
                          ", ".join(sorted(_qualified(user) for user in users)))
                 continue
             if _included(autogen_context, conn_sequence, conn_state, True, None):
-                later.append(DropSequenceOp(conn_state))
+                later.append(DropObjectOp(Sequence(conn_state.name, conn_state.schema,
+                                                   conn_state)))
                 log.info("Detected removed sequence %r", _qualified(key))
             continue
         state = _model_state(autogen_context, model[key], key[0])
@@ -239,9 +245,8 @@ def _changes(before: SequenceState, after: SequenceState) -> str:
 
 def setup(plugin: Plugin) -> None:
     """Register after Alembic's table comparison, so creates and drops wrap the table ops."""
-    from ..renderers import schema_ops
-
-    schema_ops.register()
+    register_renderers()
+    install(plugin)
     plugin.add_autogenerate_comparator(
         compare_sequences, "schema", "sequences",
         qualifier="postgresql", priority=DispatchPriority.LAST,

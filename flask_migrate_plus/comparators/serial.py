@@ -18,6 +18,9 @@ import sqlalchemy as sa
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 
+from ..ops import register_renderers
+from ..rewrite import install
+
 log = logging.getLogger(__name__)
 
 NEXTVAL = re.compile(r"nextval\('(.+?)'::regclass\)")
@@ -78,9 +81,12 @@ def batch_serial_lookups(
 
 
 def setup(plugin: Plugin) -> None:
+    """Before Alembic's table comparison reflects any column (FIRST, "schema")."""
+    register_renderers()
+    install(plugin)
     plugin.add_autogenerate_comparator(
         batch_serial_lookups,
-        "schema",  # before Alembic's table comparison reflects any column
+        "schema",
         qualifier="postgresql",
         priority=DispatchPriority.FIRST,
     )

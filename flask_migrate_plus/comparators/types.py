@@ -12,7 +12,7 @@ So, around Alembic's comparison (asked here, once per column): attribute rules d
 missed changes, and per-dialect DDL normalisers remove the false positives it reports. The
 model side is always the type's dialect implementation, so a ``TypeDecorator`` is compared
 by what it creates. On PostgreSQL, a type change between type families gets a
-``USING <column>::<type>`` cast (see ``type_casts``).
+``USING <column>::<type>`` cast from a rewrite pass (``rewrite.type_casts``).
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import CompileError
 
+from ..ops import register_renderers
+from ..rewrite import install
+from ..schema.types import implementation
 from .default_text import dialect_family
-from .type_casts import add_postgresql_casts, implementation
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -198,15 +200,9 @@ def compare_type(
 
 
 def setup(plugin: Plugin) -> None:
-    """Run after the user's own rule (FIRST), in place of Alembic's DDL comparison (LAST);
-    add PostgreSQL casts once a table's columns are compared."""
-    from ..renderers.type_casts import register_renderer
-
-    register_renderer()
+    """Run after the user's own rule (FIRST), in place of Alembic's DDL comparison (LAST)."""
+    register_renderers()
+    install(plugin)
     plugin.add_autogenerate_comparator(
         compare_type, "column", "types", priority=DispatchPriority.MEDIUM
-    )
-    plugin.add_autogenerate_comparator(
-        add_postgresql_casts, "table", "type_casts", qualifier="postgresql",
-        priority=DispatchPriority.LAST,
     )

@@ -22,17 +22,15 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column
 from sqlalchemy.engine import Dialect
 
+from ..schema.run_state import context_run_state
+
 log = logging.getLogger("flask_migrate_plus")
 
-_STATE = "_flask_migrate_plus_renderers"
-
-
 def context_state(migration_context: Any) -> dict[str, Any]:
-    """Per-run scratch space of the renderers, kept on the MigrationContext."""
-    state = getattr(migration_context, _STATE, None)
-    if state is None:
-        state = {"owners": {}, "warned": set()}
-        setattr(migration_context, _STATE, state)
+    """The renderers' part of the run state: type owners, and warnings given once."""
+    state = context_run_state(migration_context, __name__)
+    state.setdefault("owners", {})
+    state.setdefault("warned", set())
     return state
 
 

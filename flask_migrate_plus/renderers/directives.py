@@ -1,6 +1,8 @@
-"""Script rewriters (``process_revision_directives`` functions) of the renderers package.
+"""``process_revision_directives`` hooks of the rendering side: run before the script is written.
 
-wiring.py runs ``REWRITERS`` after the user's own hook and before the empty-script check.
+wiring.py runs ``DIRECTIVE_HOOKS`` after the user's own hook and before the empty-script
+check. They prepare rendering only; the ops themselves were rewritten already by the
+rewrite passes (``flask_migrate_plus.rewrite``), during the comparison.
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ from typing import Any
 from alembic.operations.ops import MigrationScript
 from alembic.runtime.migration import MigrationContext
 
-from . import comment_ops, pg_objects
-from .pg_objects import create_type_objects
+from ..ops import register_renderers
 from .verify import record_type_owners
 
 log = logging.getLogger("flask_migrate_plus")
@@ -29,8 +30,7 @@ def install_renderers(
     Done here rather than at import: this package may be imported while
     ``alembic.autogenerate`` is still loading, and renderers need it.
     """
-    comment_ops.register_renderers()
-    pg_objects.register_renderer()
+    register_renderers()
 
 
 def is_import_line(line: str) -> bool:
@@ -58,4 +58,4 @@ def add_extra_imports(
         script.imports = set(script.imports or ()) | wanted
 
 
-REWRITERS = [install_renderers, record_type_owners, create_type_objects, add_extra_imports]
+DIRECTIVE_HOOKS = [install_renderers, record_type_owners, add_extra_imports]

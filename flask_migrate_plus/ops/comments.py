@@ -13,14 +13,14 @@ from typing import Any
 
 from alembic.operations import ops
 
-from .literals import alembic_prefix
+from .execute import op_prefix
 
 
 def _call(autogen_context: Any, name: str, op: Any, args: list[str]) -> str:
     if not autogen_context._has_batch:
         args = [repr(str(op.table_name)), *args, f"schema={_literal(op.schema)}"]
     body = ",\n".join(f"    {arg}" for arg in args)
-    return f"{alembic_prefix(autogen_context)}{name}(\n{body}\n)"
+    return f"{op_prefix(autogen_context)}{name}(\n{body}\n)"
 
 
 def _literal(value: Any) -> str:
@@ -39,9 +39,7 @@ def render_drop_table_comment(autogen_context: Any, op: ops.DropTableCommentOp) 
                  [f"existing_comment={_literal(op.existing_comment)}"])
 
 
-def register_renderers() -> None:
-    """Install both renderers; imported late, as ``alembic.autogenerate`` may be loading."""
-    from alembic.autogenerate.render import renderers
-
-    renderers.dispatch_for(ops.CreateTableCommentOp, replace=True)(render_create_table_comment)
-    renderers.dispatch_for(ops.DropTableCommentOp, replace=True)(render_drop_table_comment)
+RENDERERS = {
+    ops.CreateTableCommentOp: render_create_table_comment,
+    ops.DropTableCommentOp: render_drop_table_comment,
+}

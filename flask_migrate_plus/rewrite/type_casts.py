@@ -2,24 +2,22 @@
 
 PostgreSQL converts a column in place only along an implicit (assignment) cast; between type
 families (boolean <-> integer, varchar -> uuid, text -> enum, text -> integer) and between two
-enum types, ``ALTER COLUMN ... TYPE`` fails unless it says how to convert. After a table's
-columns are compared we give every such type change an explicit cast. The op is an
-``AlterColumnOp`` whose reverse casts back (Alembic's reverse would copy the forward cast into
-the downgrade); it renders as a plain ``op.alter_column(..., postgresql_using=...)``.
+enum types, ``ALTER COLUMN ... TYPE`` fails unless it says how to convert. Every such type
+change becomes a :class:`CastingAlterColumnOp` whose reverse casts back. A column with a
+server default gets three steps: drop the default, cast, set the default again (PostgreSQL
+cannot cast a default across families either).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from alembic.operations.ops import AlterColumnOp, ModifyTableOps
-from alembic.util import PriorityDispatchResult
+from alembic.operations.ops import AlterColumnOp, ModifyTableOps, UpgradeOps
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Dialect
 
-if TYPE_CHECKING:
-    from alembic.autogenerate.api import AutogenContext
-    from sqlalchemy import Table
+from ..ops.casts import CastingAlterColumnOp
+from ..schema.types import implementation
 
 #: (source family, target family) -> the type to pass through, where PostgreSQL has no
 #: direct cast: booleans convert only to and from ``integer``; an enum only via ``text``.
@@ -30,40 +28,11 @@ CAST_VIA: dict[tuple[Any, Any], str] = {
 ENUM_FAMILY = "enum"
 
 
-class CastingAlterColumnOp(AlterColumnOp):
-    """An ``alter_column`` with a ``postgresql_using`` cast, and the cast back for its reverse."""
-
-    reverse_using: str | None = None
-
-    @classmethod
-    def from_op(cls, op: AlterColumnOp, using: str, reverse_using: str) -> CastingAlterColumnOp:
-        casting = cls.__new__(cls)
-        casting.__dict__.update(op.__dict__)
-        casting.kw = {**op.kw, "postgresql_using": using}
-        casting.reverse_using = reverse_using
-        return casting
-
-    def reverse(self) -> AlterColumnOp:
-        reverse = super().reverse()
-        reverse.kw["postgresql_using"] = self.reverse_using
-        if isinstance(reverse, CastingAlterColumnOp):
-            reverse.reverse_using = self.kw["postgresql_using"]
-        return reverse
-
-
 def cast_family(type_: sqltypes.TypeEngine) -> Any:
     """Types of one family convert into each other without an explicit cast."""
     if isinstance(type_, sqltypes.Enum) and type_.native_enum:
         return ENUM_FAMILY
     return type_._type_affinity
-
-
-def implementation(type_: sqltypes.TypeEngine, dialect: Dialect) -> sqltypes.TypeEngine:
-    """What ``type_`` becomes on ``dialect``: variants chosen, TypeDecorators unwrapped."""
-    impl = type_.dialect_impl(dialect)
-    while isinstance(impl, sqltypes.TypeDecorator):
-        impl = impl.impl_instance
-    return impl
 
 
 def using_expression(
@@ -115,18 +84,25 @@ def _default_steps(
     return steps
 
 
-def add_postgresql_casts(
-    autogen_context: AutogenContext,
-    modify_table_ops: ModifyTableOps,
-    schema: str | None,
-    tname: str,
-    conn_table: Table | None,
-    metadata_table: Table | None,
-) -> PriorityDispatchResult:
-    """Give each cross-family type change of this table a cast, both ways."""
+def add_postgresql_casts(autogen_context: Any, upgrade_ops: UpgradeOps) -> None:
+    """The pass: give each cross-family type change a cast, both ways."""
     dialect = autogen_context.dialect
+    for table_ops in upgrade_ops.ops:
+        if isinstance(table_ops, ModifyTableOps):
+            _cast_table(autogen_context, dialect, table_ops)
+
+
+def _model_column(autogen_context: Any, table_ops: ModifyTableOps, name: str) -> Any:
+    key = f"{table_ops.schema}.{table_ops.table_name}" if table_ops.schema else (
+        table_ops.table_name
+    )
+    table = autogen_context.table_key_to_table.get(key)
+    return None if table is None else table.columns.get(name)
+
+
+def _cast_table(autogen_context: Any, dialect: Dialect, table_ops: ModifyTableOps) -> None:
     rewritten: list[Any] = []
-    for op in modify_table_ops.ops:
+    for op in table_ops.ops:
         rewritten.append(op)
         if not isinstance(op, AlterColumnOp) or isinstance(op, CastingAlterColumnOp):
             continue
@@ -140,11 +116,10 @@ def add_postgresql_casts(
             continue
         casting = CastingAlterColumnOp.from_op(op, using, back)
         rewritten[-1] = casting
-        if op.existing_server_default not in (None, False) and metadata_table is not None:
+        if op.existing_server_default not in (None, False):
             model_default = op.modify_server_default
             if model_default is False:  # unchanged: the model's default, set again after
-                column = {c.name: c for c in metadata_table.c}.get(op.column_name)
+                column = _model_column(autogen_context, table_ops, op.column_name)
                 model_default = column.server_default if column is not None else None
             rewritten[-1:] = _default_steps(op, casting, model_default)
-    modify_table_ops.ops[:] = rewritten
-    return PriorityDispatchResult.CONTINUE
+    table_ops.ops[:] = rewritten

@@ -1,0 +1,132 @@
+"""Rewrite passes: the finished list of ops, reordered and completed so the script runs.
+
+Comparators only detect; everything that reorders or rewrites ops found by others lives
+here, as small passes run by one pipeline, once per autogenerate run, after every comparator
+and before Alembic builds the downgrade (the reverse of the result, so every pass holds in
+both directions). The order is written in :data:`PIPELINE` and matters:
+
+1. ``postgresql_casts``: type changes across families get ``USING`` casts, both ways.
+2. ``enum_default_changes``: default changes on an enum type's columns move into the type's
+   values change, which must drop and set defaults around its own work.
+3. ``reuse_enum_types``: ``create_table`` does not re-create enum types the database has.
+4. ``keep_indexes_through_rebuilds``: SQLite rebuilds do not lose expression/DESC indexes.
+5. ``raw_sql_out_of_batch``: ops written as ``op.execute`` leave batch blocks.
+6. ``table_order``: tables in foreign-key order, cycles closed after, indexes with tables.
+7. ``constraint_names``: names for unnamed constraints the script creates or drops.
+8. ``mysql_fk_indexes``: the index MariaDB makes for a new key is dropped after it.
+9. ``not_null_backfill``: existing rows get a value for a new NOT NULL column.
+10. ``enum_types``: enum types follow the tables and columns that use them.
+11. ``type_objects``: extensions and composite types that new columns need.
+12. ``prerequisites``: every object created before its first user, dropped after its last.
+13. ``drop_notes``: every drop gets a comment and a warning line.
+
+Each pass belongs to the plugins named with it and runs only when one of them is switched on
+(``~flask_migrate_plus.<name>`` in ``autogenerate_plugins`` switches a plugin off), and only
+on the dialects named with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from alembic.util import DispatchPriority, PriorityDispatchResult
+
+from ..schema.run_state import run_state
+from . import (
+    constraint_names,
+    drop_notes,
+    enum_types,
+    mysql_fk_indexes,
+    not_null,
+    prerequisites,
+    raw_sql,
+    sqlite_rebuilds,
+    table_order,
+    type_casts,
+    type_objects,
+)
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.operations.ops import UpgradeOps
+    from alembic.runtime.plugins import Plugin
+
+PLUGIN_PREFIX = "flask_migrate_plus."
+_ACTIVE = "flask_migrate_plus.active_plugins"
+MYSQL = frozenset({"mysql", "mariadb"})
+POSTGRESQL = frozenset({"postgresql"})
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One rewrite pass: its name, the plugins it belongs to, where it applies, what it does."""
+
+    name: str
+    plugins: tuple[str, ...]
+    run: Callable[[Any, Any], None]
+    dialects: frozenset[str] | None = None  # None: every dialect
+
+
+#: Every pass, in the order it runs (see the module docstring for why).
+PIPELINE: tuple[Pass, ...] = (
+    Pass("postgresql_casts", ("types",), type_casts.add_postgresql_casts, POSTGRESQL),
+    Pass("enum_default_changes", ("enums",), enum_types.take_default_changes, POSTGRESQL),
+    Pass("reuse_enum_types", ("enums",), enum_types.reuse_existing_types, POSTGRESQL),
+    Pass("keep_indexes_through_rebuilds", ("indexes",),
+         sqlite_rebuilds.keep_indexes_through_rebuilds, frozenset({"sqlite"})),
+    Pass("raw_sql_out_of_batch", ("identity", "primary_keys"), raw_sql.hoist_raw_sql_ops),
+    Pass("table_order", ("scripts",), table_order.order_tables_and_keys),
+    Pass("constraint_names", ("scripts",), constraint_names.name_constraints_pass),
+    Pass("mysql_fk_indexes", ("scripts",), mysql_fk_indexes.mysql_key_indexes, MYSQL),
+    Pass("not_null_backfill", ("scripts",), not_null.fill_not_null_columns),
+    Pass("enum_types", ("scripts",), enum_types.follow_enum_types, POSTGRESQL),
+    Pass("type_objects", ("scripts",), type_objects.create_type_objects, POSTGRESQL),
+    Pass("prerequisites", ("scripts", "schemas", "sequences"), prerequisites.place_prerequisites),
+    Pass("drop_notes", ("scripts",), drop_notes.note_drops),
+)
+
+
+def active_plugins(autogen_context: AutogenContext) -> set[str]:
+    """Short names of our plugins that take part in this run."""
+    return run_state(autogen_context, _ACTIVE).setdefault("names", set())
+
+
+def run_pipeline(
+    autogen_context: AutogenContext, upgrade_ops: UpgradeOps
+) -> PriorityDispatchResult:
+    """Run every pass whose plugin is on, in order.
+
+    Every plugin registers this same function in one subgroup; returning STOP makes Alembic
+    skip the other registrations, so the pipeline runs once per run.
+    """
+    active = active_plugins(autogen_context)
+    dialect = autogen_context.dialect
+    assert dialect is not None
+    for step in PIPELINE:
+        if not active.intersection(step.plugins):
+            continue
+        if step.dialects is not None and dialect.name not in step.dialects:
+            continue
+        step.run(autogen_context, upgrade_ops)
+    return PriorityDispatchResult.STOP
+
+
+def install(plugin: Plugin) -> None:
+    """Called by each plugin's ``setup()``: it takes part in the pipeline of every run."""
+    short = plugin.name[len(PLUGIN_PREFIX):] if plugin.name.startswith(PLUGIN_PREFIX) else (
+        plugin.name
+    )
+
+    def mark_active(autogen_context: AutogenContext, upgrade_ops: Any) -> PriorityDispatchResult:
+        active_plugins(autogen_context).add(short)
+        return PriorityDispatchResult.CONTINUE
+
+    plugin.add_autogenerate_comparator(
+        mark_active, "autogenerate", f"{PLUGIN_PREFIX}active.{short}",
+        priority=DispatchPriority.FIRST,
+    )
+    plugin.add_autogenerate_comparator(
+        run_pipeline, "autogenerate", f"{PLUGIN_PREFIX}rewrite", priority=DispatchPriority.LAST
+    )

@@ -1,0 +1,44 @@
+"""When SQLite's batch mode rebuilds a table ("move and copy").
+
+Alembic runs a batch block on SQLite as plain ``ALTER TABLE`` only when every op in it is an
+index op or an ``add_column`` SQLite can do in place; anything else makes it create a new
+table, copy the rows and drop the old one. A rebuild loses what reflection cannot see
+(expression and DESC indexes, unnamed CHECKs), so the passes and comparators that protect
+those ask this one rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.operations import ops
+
+
+def adds_column_in_place(op: Any) -> bool:
+    """An ``add_column`` SQLite runs as ``ALTER TABLE ... ADD COLUMN``: no SQL-expression
+    default, no stored generated column."""
+    if not isinstance(op, ops.AddColumnOp):
+        return False
+    default = op.column.server_default
+    if isinstance(default, sa.DefaultClause) and isinstance(default.arg, sa.ClauseElement):
+        return False
+    return not (isinstance(default, sa.Computed) and default.persisted)
+
+
+def batch_rebuilds(table_ops: Iterable[Any]) -> bool:
+    """Whether a batch block holding ``table_ops`` makes SQLite rebuild the table."""
+    index_ops = (ops.CreateIndexOp, ops.DropIndexOp)
+    return any(not isinstance(op, index_ops) and not adds_column_in_place(op) for op in table_ops)
+
+
+def batch_cannot_rebuild(index: sa.Index) -> bool:
+    """True when a rebuild would lose (part of) this index: batch mode re-creates indexes
+    from plain columns only, so expressions and DESC do not survive."""
+    return any(not isinstance(element, sa.Column) for element in index.expressions)
+
+
+#: The run-state owner under which the indexes comparator notes, per ``(schema, table)``,
+#: the reflected indexes a rebuild would lose (``{"tables": {key: {name: Index}}}``).
+REBUILD_LOSSES = "flask_migrate_plus.rebuild_losses"
