@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from flask import g
+from flask import current_app, g
 from flask.cli import with_appcontext
 
 from . import commands
@@ -44,6 +44,24 @@ def _reported(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+class _StepsBackCommand(click.Command):
+    """A command whose REVISION may be ``-1``, which Click would read as an option."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        for arg in args:
+            if arg == "--":
+                break
+            if commands.RELATIVE_STEPS_BACK.fullmatch(arg):
+                click.echo(
+                    f"Error: {arg} reads as an option here; write '{ctx.command_path}' "
+                    f"(it goes back one revision by default) or "
+                    f"'{ctx.command_path} -- {arg}'",
+                    err=True,
+                )
+                ctx.exit(2)
+        return super().parse_args(ctx, args)
+
+
 def _dir(directory: str | None) -> str | None:
     return directory or g.directory
 
@@ -54,6 +72,10 @@ def _dir(directory: str | None) -> str | None:
 @with_appcontext
 def db(directory: str | None, x_arg: tuple[str, ...]) -> None:
     """Perform database migrations."""
+    state = current_app.extensions.get("migrate")
+    error = getattr(state, "settings_error", None)
+    if error is not None:
+        raise error  # a ClickException: one "Error: ..." line, exit code 1
     g.directory = directory
     g.x_arg = x_arg  # read by Migrate.get_config()
 
@@ -173,7 +195,7 @@ def upgrade(directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str,
     commands.upgrade(_dir(directory), revision, sql, tag, x_arg or g.x_arg)
 
 
-@db.command()
+@db.command(cls=_StepsBackCommand)
 @_upgrade_options
 @click.argument("revision", default="-1")
 @with_appcontext

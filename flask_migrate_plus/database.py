@@ -5,6 +5,7 @@ Shared by the commands and the revision-graph guards, so neither imports the oth
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,7 +54,16 @@ def version_table_args(state: MigrateState) -> dict[str, Any]:
 
 
 def database_heads(state: MigrateState) -> tuple[str, ...]:
-    """The revisions the default database is stamped with (empty at base)."""
-    with default_engine(state).connect() as connection:
-        context = MigrationContext.configure(connection, opts=version_table_args(state))
-        return tuple(context.get_current_heads())
+    """The revisions the default database is stamped with (empty at base).
+
+    Read quietly: Alembic's "Context impl ..." lines belong to the command being run, which
+    prints them itself.
+    """
+    context_log = logging.getLogger("alembic.runtime.migration")
+    was_disabled, context_log.disabled = context_log.disabled, True
+    try:
+        with default_engine(state).connect() as connection:
+            context = MigrationContext.configure(connection, opts=version_table_args(state))
+            return tuple(context.get_current_heads())
+    finally:
+        context_log.disabled = was_disabled

@@ -11,6 +11,8 @@ from typing import Any
 
 from alembic.operations import ops
 
+from .ops.notes import HeaderOp
+
 
 def _table(schema: str | None, name: str) -> str:
     return f"{schema}.{name}" if schema else name
@@ -54,6 +56,8 @@ def _alter_column(op: ops.AlterColumnOp) -> Iterator[str]:
 
 def describe_op(op: Any) -> Iterator[str]:
     """Lines for one operation (a table's group of operations gives one line per member)."""
+    if isinstance(op, HeaderOp):
+        return
     describe = getattr(op, "describe", None)
     if callable(describe):
         yield str(describe())

@@ -9,6 +9,7 @@ travel in ``configure_args``, so such an env.py gains them without being edited.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -16,11 +17,16 @@ from typing import Any
 
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-from .settings import Settings, settings_from_config
+from .settings import Settings, SettingsError, settings_from_config
+from .transactions import transaction_options
 from .wiring import alembic_configure_args
 
 TEMPLATES_DIRECTORY = Path(__file__).parent / "templates"
+
+log = logging.getLogger("flask_migrate_plus")
 
 ConfigureCallback = Callable[[AlembicConfig], AlembicConfig]
 
@@ -39,17 +45,35 @@ class Config(AlembicConfig):
 class MigrateState:
     """``app.extensions["migrate"]``: what env.py and our commands need for one app."""
 
-    def __init__(self, migrate: Migrate, db: Any, settings: Settings, configure_args: dict):
+    def __init__(self, migrate: Migrate, db: Any, settings: Settings, configure_args: dict,
+                 settings_error: SettingsError | None = None):
         self.migrate = migrate
         self.db = db
         self.directory = migrate.directory
         self.settings = settings
         self.configure_args = configure_args
+        #: A wrong MIGRATE_PLUS_* value: every migration command refuses with it, while
+        #: the web application itself runs.
+        self.settings_error = settings_error
 
     @property
     def metadata(self) -> Any:
         """The models' MetaData (old Flask-Migrate env.py files read it from here)."""
         return self.db.metadata
+
+
+def database_dialects(app: Flask) -> list[str]:
+    """The dialect names of the databases the application configures (by their URLs)."""
+    urls: list[Any] = [app.config.get("SQLALCHEMY_DATABASE_URI")]
+    for bind in (app.config.get("SQLALCHEMY_BINDS") or {}).values():
+        urls.append(bind.get("url") if isinstance(bind, dict) else bind)
+    names = []
+    for url in urls:
+        try:
+            names.append(make_url(url).get_backend_name())
+        except (ArgumentError, TypeError, AttributeError):
+            continue  # no URL, or not one SQLAlchemy can read: nothing to say about it
+    return names
 
 
 def bind_names(app: Flask, db: Any) -> list[str]:
@@ -109,16 +133,20 @@ class Migrate:
             self.alembic_ctx_kwargs["render_as_batch"] = render_as_batch
 
         user_args = dict(self.alembic_ctx_kwargs)
-        settings = settings_from_config(
-            app.config,
-            defaults={
-                "compare_type": user_args.pop("compare_type"),
-                "render_as_batch": user_args.pop("render_as_batch"),
-                "compare_server_default": user_args.pop("compare_server_default", True),
-            },
-        )
+        defaults = {
+            "compare_type": user_args.pop("compare_type"),
+            "render_as_batch": user_args.pop("render_as_batch"),
+            "compare_server_default": user_args.pop("compare_server_default", True),
+        }
+        error = None
+        try:
+            settings = settings_from_config(app.config, defaults=defaults)
+        except SettingsError as exc:
+            log.warning("%s; flask %s commands refuse to run until it is fixed",
+                        exc, self.command)
+            settings, error = Settings(**defaults), exc
         app.extensions["migrate"] = MigrateState(
-            self, self.db, settings, self._configure_args(app, settings, user_args)
+            self, self.db, settings, self._configure_args(app, settings, user_args), error
         )
 
         from .cli import db as db_group
@@ -126,6 +154,8 @@ class Migrate:
         app.cli.add_command(db_group, name=self.command)
 
     def _configure_args(self, app: Flask, settings: Settings, user_args: dict) -> dict:
+        for key, value in transaction_options(database_dialects(app)).items():
+            user_args.setdefault(key, value)
         user_args["compare_type"] = settings.compare_type
         user_args["render_as_batch"] = settings.render_as_batch
         user_args["compare_server_default"] = settings.compare_server_default

@@ -1,13 +1,15 @@
 """Every ``MIGRATE_PLUS_*`` setting, read and validated in one place.
 
 The settings are built once, at ``init_app``, into a frozen :class:`Settings`; no other module
-reads ``app.config``. A wrong value stops the application with one line that names the key
-and what it accepts, and so does an unknown key that looks like a typo of a known one.
+reads ``app.config``. Only ``MIGRATE_PLUS_*`` keys are ours: a wrong value, or an unknown key
+with that prefix, is a :class:`SettingsError` naming the key and what it accepts. The
+application's own keys are never rejected; one that looks like a typo of ours gets a warning.
 """
 
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +38,10 @@ COMPARATORS = (
 DEFAULT_IGNORE_TABLES = ("spatial_ref_sys", "topology.*", "tiger.*", "tiger_data.*")
 
 TYPE_RENDERING_CHOICES = ("impl", "decorator")
+
+PREFIX = "MIGRATE_PLUS_"
+
+log = logging.getLogger("flask_migrate_plus")
 
 
 class SettingsError(click.ClickException, ValueError):
@@ -172,16 +178,24 @@ KNOWN_KEYS = tuple(_KEYS)
 
 
 def _check_for_typos(config: Mapping[str, Any]) -> None:
+    """Unknown ``MIGRATE_PLUS_*`` keys are errors; other keys that look like a typo of one of
+    ours (``MIGRATE_PLUS_LOCK`` spelled ``MIGRATE_PLUSLOCK``) get a warning only: they may be
+    the application's own."""
     for key in config:
         if not isinstance(key, str) or key in _KEYS or "MIGRATE" not in key.upper():
             continue
-        close = difflib.get_close_matches(key.upper(), KNOWN_KEYS, n=1, cutoff=0.8)
-        if close:
-            raise SettingsError(f"unknown setting {key}: did you mean {close[0]}?")
-        if key.upper().startswith("MIGRATE_PLUS"):
+        if key.startswith(PREFIX):
+            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.8)
+            if close:
+                raise SettingsError(f"unknown setting {key}: did you mean {close[0]}?")
             raise SettingsError(
                 f"unknown setting {key}; known settings: {', '.join(KNOWN_KEYS)}"
             )
+        # Outside our prefix only a near miss (a letter or two off) is worth a word.
+        close = difflib.get_close_matches(key.upper(), KNOWN_KEYS, n=1, cutoff=0.9)
+        if close:
+            log.warning("app.config key %s is not a flask-migrate-plus setting; "
+                        "did you mean %s?", key, close[0])
 
 
 def settings_from_config(

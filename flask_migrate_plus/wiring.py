@@ -20,9 +20,13 @@ from typing import Any
 from alembic.operations.ops import MigrationScript
 from alembic.runtime.migration import MigrationContext
 
+from .describe import describe_op
 from .filters import ignore_tables_name_filter, ignore_tables_object_filter
+from .ops.notes import HeaderOp, ImpliedOp, needs_review
 from .renderers.directives import DIRECTIVE_HOOKS
 from .renderers.types import render_item as render_our_types
+from .rewrite.drop_notes import note_downgrade
+from .rewrite.op_tree import walk
 
 # "No changes in schema detected." goes where Flask-Migrate's env.py sends it, so it prints
 # under any alembic.ini, including one written by Flask-Migrate.
@@ -72,12 +76,13 @@ def drop_empty_autogenerate(
 def report_plugins(
     context: MigrationContext, revision: Any, directives: list[MigrationScript]
 ) -> None:
-    """Say once per autogenerate which comparator plugins took part."""
+    """Say once per autogenerate which comparator plugins took part (DEBUG: for a bug
+    report, not for every run)."""
     if getattr(context, "_migrate_plus_reported", False):
         return
     context._migrate_plus_reported = True  # type: ignore[attr-defined]
     names = context.opts.get("autogenerate_plugins") or [BUILTIN_PLUGINS]
-    log.info("Compared with autogenerate plugins: %s", ", ".join(names))
+    log.debug("Compared with autogenerate plugins: %s", ", ".join(names))
 
 
 def fresh_imports(
@@ -86,6 +91,39 @@ def fresh_imports(
     """Give each script its own imports set (Alembic's default is shared between scripts)."""
     for script in directives:
         script.imports = set(script.imports or ())
+
+
+def note_downgrades(
+    context: MigrationContext, revision: Any, directives: list[MigrationScript]
+) -> None:
+    """Comments on the downgrade's drops and on a NOT NULL column it adds back."""
+    for script in directives:
+        for downgrade_ops in script.downgrade_ops_list:
+            note_downgrade(downgrade_ops)
+
+
+def header_lines(container: Any) -> tuple[str, ...]:
+    """The comment opening a script function: who wrote it, and what needs a review."""
+    operations = [op for op in walk(container) if not isinstance(op, HeaderOp | ImpliedOp)]
+    review = [line for op in operations if needs_review(op) for line in describe_op(op)]
+    count = f"{len(operations)} operation{'s' if len(operations) != 1 else ''}"
+    if not review:
+        return (f"# ### written by flask-migrate-plus: {count}, nothing needs review ###",)
+    return (
+        f"# ### written by flask-migrate-plus: {count}; review the {len(review)} "
+        "marked with a comment: ###",
+        *(f"#   - {line}" for line in review),
+    )
+
+
+def add_headers(
+    context: MigrationContext, revision: Any, directives: list[MigrationScript]
+) -> None:
+    """Open every ``upgrade()`` / ``downgrade()`` with :func:`header_lines`."""
+    for script in directives:
+        for container in [*script.upgrade_ops_list, *script.downgrade_ops_list]:
+            if container.ops and not isinstance(container.ops[0], HeaderOp):
+                container.ops.insert(0, HeaderOp(header_lines(container)))
 
 
 def chain_process_revision_directives(
@@ -148,6 +186,8 @@ def alembic_configure_args(
         args.get("process_revision_directives"),
         *our_process_revision_directives(),
         drop_empty_autogenerate,
+        note_downgrades,
+        add_headers,
     )
     ignored = (options or {}).get("ignore_tables") or ()
     args["include_name"] = ignore_tables_name_filter(ignored, args.get("include_name"))

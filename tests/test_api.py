@@ -125,7 +125,11 @@ def test_our_env_keeps_existing_loggers(tmp_path: Path) -> None:
 
 
 @pytest.mark.backends("sqlite")
-def test_settings_validation_raises_one_clear_error(tmp_path: Path) -> None:
+def test_settings_validation_raises_one_clear_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A wrong MIGRATE_PLUS_* value stops every migration command with one line; the
+    application itself still starts, with the same line logged as a warning."""
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'a.db'}"
     db = SQLAlchemy(app)
@@ -138,11 +142,44 @@ def test_settings_validation_raises_one_clear_error(tmp_path: Path) -> None:
         ("MIGRATE_PLUS_RENDER_AS_BACH", True, "did you mean MIGRATE_PLUS_RENDER_AS_BATCH"),
     ]:
         app.config[key] = value
-        with pytest.raises(fmp.SettingsError) as raised:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="flask_migrate_plus"):
             fmp.Migrate(app, db)
+        assert any(key in record.getMessage() and record.levelno == logging.WARNING
+                   for record in caplog.records)
+        with app.app_context(), pytest.raises(fmp.SettingsError) as raised:
+            fmp.current()
         assert key in str(raised.value) and fragment in str(raised.value)
         assert "\n" not in str(raised.value)
         del app.config[key]
+
+
+@pytest.mark.backends("sqlite")
+def test_application_keys_outside_our_prefix_are_never_rejected(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """MIGRATE_LOCK may be the application's own key: at most a warning when it looks like
+    a typo of one of ours, and the commands run."""
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'a.db'}"
+    app.config["MIGRATE_LOCK"] = "anything"
+    app.config["MIGRATE_PLUS_LOCKS"] = True
+    db = SQLAlchemy(app)
+    with caplog.at_level(logging.WARNING, logger="flask_migrate_plus"):
+        fmp.Migrate(app, db)
+    assert app.extensions["migrate"].settings_error is not None  # our prefix: an error
+    del app.config["MIGRATE_PLUS_LOCKS"]
+    app.config["MIGRATE_PLUSLOCK_TIMEOUT"] = 5
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="flask_migrate_plus"):
+        fmp.Migrate(app, db, directory=str(tmp_path / "migrations"))
+    assert app.extensions["migrate"].settings_error is None
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == ["app.config key MIGRATE_PLUSLOCK_TIMEOUT is not a flask-migrate-plus "
+                        "setting; did you mean MIGRATE_PLUS_LOCK_TIMEOUT?"]
+    with app.app_context():
+        fmp.init()
+        assert fmp.current() == ()
 
 
 def test_settings_reach_alembic(tmp_path: Path) -> None:

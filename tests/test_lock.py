@@ -155,9 +155,20 @@ def test_offline_sql_takes_no_lock(tmp_path: Path, db_url: str) -> None:
 
 
 def test_lock_can_be_switched_off(tmp_path: Path) -> None:
+    """Another process holds the migration lock; with the lock switched off, upgrade runs.
+
+    The holder holds only the lock, no database transaction: on SQLite a migration now runs
+    in a real transaction, which would keep other writers out by itself.
+    """
     url = f"sqlite:///{tmp_path / 'app.db'}"
-    app = _prepared(tmp_path, url, SLOW_SECONDS="30")
-    holder = _spawn(app, "upgrade")
+    app = _prepared(tmp_path, url, SLOW_SECONDS="0")
+    code = (
+        "import os, time, sqlalchemy as sa\n"
+        "from flask_migrate_plus.lock import migration_lock\n"
+        "with migration_lock(sa.create_engine(os.environ['DATABASE_URL']), timeout=0):\n"
+        "    time.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], env=app.environ(), text=True)
     try:
         _wait_until_holding(app, holder)
         unlocked = FlaskApp(tmp_path, url, models=0, env={"SLOW_SECONDS": "0"},

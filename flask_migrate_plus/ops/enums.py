@@ -174,6 +174,11 @@ class SyncEnumValuesOp(MigrateOperation):
             return []
         return [value for value in self.old_values if value not in self.new_values]
 
+    @property
+    def needs_review(self) -> bool:
+        """A rebuild that drops values fails on rows holding them: the script says so."""
+        return bool(self.removed_values and self.columns)
+
     def reverse(self) -> SyncEnumValuesOp:
         return SyncEnumValuesOp(
             self.schema,

@@ -86,6 +86,22 @@ def goes_with_table(op: Any, note: str) -> Any:
     return made
 
 
+class HeaderOp(ops.MigrateOperation):
+    """Comment lines opening ``upgrade()`` / ``downgrade()``: who wrote the commands and which
+    of them need a reviewer's eye. Added once the script's ops are final."""
+
+    def __init__(self, lines: tuple[str, ...]) -> None:
+        self.lines = lines
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("header",)
+
+
+def needs_review(op: Any) -> bool:
+    """An op written with a warning comment above it, or one that says it needs a look."""
+    return isinstance(op, NotedOp) or bool(getattr(op, "needs_review", False))
+
+
 def render_noted(autogen_context: Any, op: NotedOp) -> list[str]:
     """The notes as comments, then the op exactly as its own renderer writes it."""
     from alembic.autogenerate.render import renderers
@@ -100,4 +116,8 @@ def render_implied(autogen_context: Any, op: ImpliedOp) -> list[str]:
     return comment_lines(op.note)
 
 
-RENDERERS = {NotedOp: render_noted, ImpliedOp: render_implied}
+def render_header(autogen_context: Any, op: HeaderOp) -> list[str]:
+    return list(op.lines)
+
+
+RENDERERS = {NotedOp: render_noted, ImpliedOp: render_implied, HeaderOp: render_header}

@@ -39,7 +39,7 @@ def _literal_sql(value: Any, column: sa.Column[Any], dialect: Any) -> str | None
         return None
 
 
-def _needs_value(column: sa.Column[Any]) -> bool:
+def needs_value(column: sa.Column[Any]) -> bool:
     return (
         not column.nullable
         and column.server_default is None
@@ -62,7 +62,7 @@ def fill_not_null_columns(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> 
         new_ops: list[Any] = []
         temporary: list[Any] = []
         for op in container.ops:
-            if not (isinstance(op, ops.AddColumnOp) and _needs_value(op.column)):
+            if not (isinstance(op, ops.AddColumnOp) and needs_value(op.column)):
                 new_ops.append(op)
                 continue
             where = f"{qualified(table_key(container))}.{op.column.name}"
