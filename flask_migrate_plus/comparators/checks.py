@@ -2,9 +2,10 @@
 
 Alembic compares no CHECK constraints by default, and its opt-in ``checkconstraint_byname``
 matches by name only. Here the two sides are matched by their normalised SQL text first
-(``sql_text.normalize_sql``), so an unnamed model CHECK equals the constraint the database
-named for it (``t_a_check``, ``CONSTRAINT_1``); what is left is matched by name (a changed
-text: drop + create), then dropped or created.
+(``sql_text.normalize_sql``, after taking off any qualifier naming the CHECK's own table:
+PostgreSQL and MariaDB store ``item.a_id`` as ``a_id``), so an unnamed model CHECK equals the
+constraint the database named for it (``t_a_check``, ``CONSTRAINT_1``); what is left is
+matched by name (a changed text: drop + create), then dropped or created.
 
 The model side is what ``CREATE TABLE`` would emit: CHECKs on the table and its columns,
 including those a type adds (``Boolean(create_constraint=True)``, non-native ``Enum``) but
@@ -64,6 +65,20 @@ _MARIADB_CHECKS = (
 #: SQLite stores none for an unnamed CHECK. Such CHECKs are restated under a name.
 _UNNAMED_LOST_ON_RECREATE = {"sqlite"}
 
+#: A name in a SQL expression: double-quoted, backquoted or bare.
+_SQL_NAME = r'(?:"(?:[^"]|"")*"|`(?:[^`]|``)*`|[A-Za-z_][A-Za-z0-9_$]*)'
+
+#: A string literal, kept whole, or a table qualifier (a schema before it optional) in front
+#: of a column name. A backslash escapes the next character in MySQL strings only.
+_QUALIFIED = {
+    backslash_escapes: re.compile(
+        rf"(?P<string>{string})"
+        rf"|(?<![\w$.\"`])(?:{_SQL_NAME}\s*\.\s*)?(?P<table>{_SQL_NAME})\s*\.\s*(?=[\w\"`])"
+    )
+    for backslash_escapes, string in ((False, r"'(?:[^']|'')*'"),
+                                      (True, r"'(?:[^'\\]|''|\\.)*'"))
+}
+
 
 @dataclass
 class _Check:
@@ -74,6 +89,36 @@ class _Check:
     normalized: str
     constraint: sa.CheckConstraint
     column_level: bool = False  # declared on a column; MariaDB's are out of DROP CONSTRAINT
+
+
+def without_own_table(text: str, table_name: str, dialect_name: str) -> str:
+    """``text`` with every qualifier naming ``table_name`` taken off its column names.
+
+    A model may write ``Item.a_id`` or ``"item".a_id`` in a CHECK; PostgreSQL and MariaDB
+    store the bare ``a_id``, so the two texts only compare equal without it. Any case and any
+    quoting of the table name is its qualifier here (a CHECK can name no other table), with
+    or without a schema in front; string literals are left as they are.
+    """
+    qualified = _QUALIFIED[dialect_family(dialect_name) == "mysql"]
+
+    def unqualified(match: re.Match[str]) -> str:
+        table = match.group("table")
+        if table is None or _unquoted(table).lower() != table_name.lower():
+            return match.group()
+        return ""
+
+    return qualified.sub(unqualified, text)
+
+
+def _unquoted(name: str) -> str:
+    if name[0] in "\"`":
+        return name[1:-1].replace(name[0] * 2, name[0])
+    return name
+
+
+def _normalized(text: str, table_name: str, dialect_name: str) -> str:
+    """The text a CHECK is compared by: without its own table's qualifier, normalised."""
+    return normalize_sql(without_own_table(text, table_name, dialect_name), dialect_name)
 
 
 def _model_checks(table: sa.Table, dialect: sa.Dialect) -> list[_Check]:
@@ -91,7 +136,7 @@ def _model_checks(table: sa.Table, dialect: sa.Dialect) -> list[_Check]:
                 continue  # e.g. the Boolean CHECK on a dialect with a native BOOLEAN
         text = compile_sql(constraint.sqltext, dialect)
         checks.append(_Check(_model_name(constraint, dialect), text,
-                             normalize_sql(text, dialect.name), constraint,
+                             _normalized(text, table.name, dialect.name), constraint,
                              constraint in on_columns))
     return checks
 
@@ -125,7 +170,7 @@ def _database_checks(
         if not isinstance(constraint, sa.CheckConstraint):
             continue
         text = str(constraint.sqltext)
-        normalized = normalize_sql(text, dialect.name)
+        normalized = _normalized(text, table.name, dialect.name)
         if server_added is not None and server_added.match(normalized):
             continue
         name = constraint.name if isinstance(constraint.name, str) else None
