@@ -17,6 +17,10 @@ per run and schema, is on MariaDB: its catalog holds the CHECKs reflection misse
 
 SQLite names no unnamed CHECK, and Alembic's batch recreate leaves such CHECKs out: on a table
 whose CHECKs change, the unnamed ones are first given a name (``ops.checks.RestateCheckOp``).
+
+A column added in the same run brings its CHECKs: those declared on it (written inside the
+column, ``renderers.columns``) and those its type makes. ``add_column`` creates them, so they
+are not added again; a named one is written as a comment whose reverse drops it.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from sqlalchemy.sql.elements import conv
 
 from ..ops import register_renderers
 from ..ops.checks import RestateCheckOp
+from ..ops.notes import ImpliedOp
 from ..ops.verbatim import VerbatimSQL
 from ..rewrite import install
 from ..schema.batch import batch_rebuilds
@@ -89,6 +94,7 @@ class _Check:
     normalized: str
     constraint: sa.CheckConstraint
     column_level: bool = False  # declared on a column; MariaDB's are out of DROP CONSTRAINT
+    column: str | None = None  # model side: the column it comes with (declared on, or its type)
 
 
 def without_own_table(text: str, table_name: str, dialect_name: str) -> str:
@@ -123,10 +129,11 @@ def _normalized(text: str, table_name: str, dialect_name: str) -> str:
 
 def _model_checks(table: sa.Table, dialect: sa.Dialect) -> list[_Check]:
     """The CHECKs ``CREATE TABLE`` would emit for ``table`` on ``dialect``."""
-    on_columns = [constraint for column in table.columns for constraint in column.constraints]
+    declared_on = {constraint: column.name
+                   for column in table.columns for constraint in column.constraints}
     checks = []
     compiler = None  # made for the first CHECK that has a rule: most tables have none
-    for constraint in [*table.constraints, *on_columns]:
+    for constraint in [*table.constraints, *declared_on]:
         if not isinstance(constraint, sa.CheckConstraint):
             continue
         rule = constraint._create_rule
@@ -137,8 +144,17 @@ def _model_checks(table: sa.Table, dialect: sa.Dialect) -> list[_Check]:
         text = compile_sql(constraint.sqltext, dialect)
         checks.append(_Check(_model_name(constraint, dialect), text,
                              _normalized(text, table.name, dialect.name), constraint,
-                             constraint in on_columns))
+                             constraint in declared_on, _owner(constraint, declared_on)))
     return checks
+
+
+def _owner(constraint: sa.CheckConstraint, declared_on: dict[Any, str]) -> str | None:
+    """The column whose ``add_column`` creates this CHECK: the column it is declared on
+    (written inside the column), or the one whose type makes it (``Boolean``, ``Enum``)."""
+    if constraint in declared_on:
+        return declared_on[constraint]
+    columns = list(constraint.columns) if constraint._type_bound else []
+    return columns[0].name if len(columns) == 1 else None
 
 
 def _model_name(constraint: sa.CheckConstraint, dialect: sa.Dialect) -> str | None:
@@ -302,7 +318,13 @@ def _compare_check_constraints(
     dialect = autogen_context.dialect
     assert dialect is not None
     in_database = _database_checks(autogen_context, conn_table, schema)
-    in_model = _model_checks(metadata_table, dialect)
+    added = _added_columns(modify_table_ops)
+    in_model = []
+    for check in _model_checks(metadata_table, dialect):
+        if check.column not in added:
+            in_model.append(check)
+        elif check.name is not None:  # add_column creates it; the downgrade drops it by name
+            modify_table_ops.ops.append(_created_with_column(schema, tname, check))
     if not in_database and not in_model:
         return PriorityDispatchResult.CONTINUE  # most tables: nothing to pair or restate
     if _catalog_checks(autogen_context, schema) is None:  # unknown: no guess either way
@@ -317,6 +339,27 @@ def _compare_check_constraints(
         table_ops[:0] = _restate_ops(schema, tname, pairs)
     modify_table_ops.ops.extend(table_ops)
     return PriorityDispatchResult.CONTINUE
+
+
+def _added_columns(modify_table_ops: ModifyTableOps) -> set[str]:
+    """Columns this run adds to the table (Alembic compares columns before tables)."""
+    from alembic.operations import ops
+
+    return {op.column.name for op in modify_table_ops.ops if isinstance(op, ops.AddColumnOp)}
+
+
+def _created_with_column(schema: str | None, tname: str, check: _Check) -> ImpliedOp:
+    """A named CHECK that ``add_column`` creates, written as a comment.
+
+    Its reverse drops it by name before the column goes: a SQLite batch rebuild would
+    otherwise keep the reflected CHECK, on a column that no longer exists.
+    """
+    from alembic.operations import ops
+
+    assert check.name is not None
+    new = _new_constraint(tname, schema, check.name, check.text)
+    return ImpliedOp(ops.AddConstraintOp.from_constraint(new),
+                     f"check constraint {check.name} is created with column {check.column}")
 
 
 def _add_ops(
