@@ -13,6 +13,7 @@ from alembic import op
 from alembic.autogenerate import produce_migrations, render_python_code
 from alembic.operations import Operations, ops
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
 from flask_migrate_plus.comparators.checks import without_own_table
 from flask_migrate_plus.renderers.types import render_item
@@ -632,6 +633,8 @@ def _plain_round_trip(
 
 
 OURS = ["alembic.autogenerate.*", "flask_migrate_plus.*"]
+WITH_ALEMBIC_CHECKS = ["alembic.autogenerate.*", "alembic.ext.checkconstraint_byname",
+                       "flask_migrate_plus.*"]
 
 
 @pytest.mark.parametrize("named", [True, False], ids=["named", "unnamed"])
@@ -651,3 +654,71 @@ def _each_once(upgrade: str) -> None:
     for kind, name in [("create_check_constraint", "ck_host"), ("drop_constraint", "ck_host"),
                        ("create_check_constraint", "ck_new"), ("drop_constraint", "ck_gone")]:
         assert len(re.findall(rf"{kind}\((batch_op\.f\()?'{name}'", upgrade)) == 1, upgrade
+
+
+def test_plain_alembic_with_alembic_check_plugin_compares_each_check_once(db_url: str) -> None:
+    _each_once(_plain_round_trip(db_url, *_changed_added_dropped(), WITH_ALEMBIC_CHECKS))
+
+
+def test_alembic_check_plugin_alone_still_runs(db_url: str) -> None:
+    # Ours stands aside only while it is on; without it, Alembic's plugin compares.
+    metadata = _service()
+    metadata.create_all(sa.create_engine(db_url, poolclass=sa.pool.NullPool))
+    after = _service(sa.CheckConstraint("length(host) > 3", name="ck_host"))
+    plugins = [*WITH_ALEMBIC_CHECKS, "~flask_migrate_plus.checks"]
+    diffs = _plain_autogenerate(db_url, after, plugins).upgrade_ops.as_diffs()
+    assert [diff[0] for diff in diffs] == ["add_constraint"]
+
+
+def test_with_alembic_check_plugin_in_a_flask_migrate_project(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url,
+                             options={"autogenerate_plugins": WITH_ALEMBIC_CHECKS})
+    _each_once(project.round_trip(*_changed_added_dropped()).text.split("def downgrade")[0])
+
+
+# -- a dialect that cannot reflect CHECKs ------------------------------------------------------
+
+class SQLiteWithoutCheckReflection(SQLiteDialect_pysqlite):
+    """SQLite as a dialect that does not implement CHECK reflection sees it."""
+
+    supports_statement_cache = True
+
+    def get_check_constraints(self, connection: Any, table_name: str,
+                              schema: str | None = None, **kw: Any) -> Any:
+        raise NotImplementedError()
+
+
+sa.dialects.registry.register("sqlite.nocheckreflection", __name__,
+                              "SQLiteWithoutCheckReflection")
+
+
+def _without_check_reflection(tmp_path: Path) -> str:
+    return f"sqlite+nocheckreflection:///{tmp_path / 'app.db'}"
+
+
+def _checked(*columns: sa.Column[Any]) -> sa.MetaData:
+    return _service(*columns, sa.CheckConstraint("length(host) > 2", name="ck_host"),
+                    sa.CheckConstraint("length(host) < 30"))
+
+
+@pytest.mark.backends("sqlite")
+def test_checks_not_compared_where_the_dialect_cannot_reflect_them(
+    tmp_path: Path, backend: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = _without_check_reflection(tmp_path)
+    project = AlembicProject(tmp_path, url)
+    with project.engine.connect() as conn:
+        with pytest.raises(NotImplementedError):
+            sa.inspect(conn).get_check_constraints("service")
+    rev = project.round_trip(_checked(), _checked(sa.Column("port", sa.Integer)))
+    assert "check_constraint" not in rev.text
+    assert "CHECK constraints cannot be reflected" in caplog.text
+
+
+@pytest.mark.backends("sqlite")
+def test_plain_alembic_where_the_dialect_cannot_reflect_checks(
+    tmp_path: Path, backend: str
+) -> None:
+    upgrade = _plain_round_trip(_without_check_reflection(tmp_path), _checked(),
+                                _checked(sa.Column("port", sa.Integer)), OURS)
+    assert "check_constraint" not in upgrade and "add_column" in upgrade

@@ -21,6 +21,11 @@ whose CHECKs change, the unnamed ones are first given a name (``ops.checks.Resta
 A column added in the same run brings its CHECKs: those declared on it (written inside the
 column, ``renderers.columns``) and those its type makes. ``add_column`` creates them, so they
 are not added again; a named one is written as a comment whose reverse drops it.
+
+When the dialect cannot reflect CHECKs at all, nothing is compared (an empty reflection would
+otherwise re-add every CHECK on every run). Alembic's own opt-in plugin
+(``alembic.ext.checkconstraint_byname``) stands aside while this one is on, so that each CHECK
+is compared once.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from ..ops.verbatim import VerbatimSQL
 from ..rewrite import install
 from ..schema.batch import batch_rebuilds
 from ..schema.names import check_name
-from ..schema.run_state import run_state
+from ..schema.run_state import once_per_run, run_state
 from .sql_text import compile_sql, ddl_compiler, dialect_family, normalize_sql
 
 if TYPE_CHECKING:
@@ -327,6 +332,8 @@ def _compare_check_constraints(
             modify_table_ops.ops.append(_created_with_column(schema, tname, check))
     if not in_database and not in_model:
         return PriorityDispatchResult.CONTINUE  # most tables: nothing to pair or restate
+    if not in_database and not _reflects_checks(autogen_context, tname, schema):
+        return PriorityDispatchResult.CONTINUE  # "none found" would only mean "cannot tell"
     if _catalog_checks(autogen_context, schema) is None:  # unknown: no guess either way
         in_model = [check for check in in_model if not check.column_level]
     in_model, pairs = _pair(in_model, in_database)
@@ -360,6 +367,26 @@ def _created_with_column(schema: str | None, tname: str, check: _Check) -> Impli
     new = _new_constraint(tname, schema, check.name, check.text)
     return ImpliedOp(ops.AddConstraintOp.from_constraint(new),
                      f"check constraint {check.name} is created with column {check.column}")
+
+
+def _reflects_checks(autogen_context: AutogenContext, tname: str, schema: str | None) -> bool:
+    """Whether the dialect reflects CHECK constraints at all.
+
+    Table reflection reads a dialect's NotImplementedError as "no CHECKs", and every model
+    CHECK would then be added again on every run. So a table that shows none is asked once
+    more, directly; the answer holds for the run.
+    """
+    def ask() -> bool:
+        try:
+            autogen_context.inspector.get_check_constraints(tname, schema=schema)
+        except NotImplementedError:
+            dialect = autogen_context.dialect
+            log.warning("CHECK constraints cannot be reflected on this database (dialect "
+                        "%r); they are not compared", dialect.name if dialect else None)
+            return False
+        return True
+
+    return once_per_run(autogen_context, f"{__name__}.reflection", "checks", ask)
 
 
 def _add_ops(
@@ -450,6 +477,16 @@ def _restate_ops(
     return table_ops
 
 
+def _instead_of_alembic_plugin(*args: Any) -> PriorityDispatchResult:
+    """Stop Alembic's opt-in ``alembic.ext.checkconstraint_byname`` for this table.
+
+    It compares CHECKs in the subgroup ``checkconstraints``, by name; this module compares
+    them all, so with both on every CHECK op would come twice. STOP in that subgroup, before
+    it runs, leaves each CHECK to one comparison: ours, while this plugin is on.
+    """
+    return PriorityDispatchResult.STOP
+
+
 def setup(plugin: Plugin) -> None:
     """Compare CHECK constraints of every table that exists on both sides."""
     register_renderers()
@@ -457,4 +494,8 @@ def setup(plugin: Plugin) -> None:
     plugin.add_autogenerate_comparator(
         _compare_check_constraints, "table", "check_constraints",
         priority=DispatchPriority.MEDIUM,
+    )
+    plugin.add_autogenerate_comparator(
+        _instead_of_alembic_plugin, "table", "checkconstraints",
+        priority=DispatchPriority.FIRST,
     )
