@@ -524,12 +524,12 @@ def test_column_check_named_by_the_convention(tmp_path: Path, db_url: str) -> No
 def test_column_check_after_a_generated_column_clause(tmp_path: Path, db_url: str) -> None:
     def columns() -> list[sa.Column[Any]]:
         return [sa.Column("amount", sa.Integer),
-                sa.Column("total", sa.Integer, sa.Computed("amount * 2"),
+                sa.Column("total", sa.Integer, sa.Computed("amount * 2", persisted=True),
                           sa.CheckConstraint("total >= 0"))]
 
     project = AlembicProject(tmp_path, db_url)
     rev = project.round_trip(_service(), _service(*columns()))
-    assert ("sa.Column('total', sa.Integer(), sa.Computed('amount * 2', ), "
+    assert ("sa.Column('total', sa.Integer(), sa.Computed('amount * 2', persisted=True), "
             "sa.CheckConstraint('total >= 0'), nullable=True)") in rev.text
     project.upgrade()
     _as_create_all_builds(project, _service(*columns()))
