@@ -5,9 +5,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic import op
+from alembic.autogenerate import produce_migrations, render_python_code
+from alembic.operations import Operations, ops
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+
+from flask_migrate_plus.comparators.checks import without_own_table
+from flask_migrate_plus.renderers.types import render_item
 
 from harness import AlembicProject
 
@@ -341,3 +350,375 @@ def test_percent_signs_reach_the_database_unescaped(tmp_path: Path, db_url: str)
     )
     assert "%%" not in rev.text
     assert "'x%'" in rev.text and "'a%b'" in rev.text and "'y%'" in rev.text
+
+
+# -- CHECK text that names its own table -----------------------------------------------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("(Item.a_id IS NOT NULL)::int + (Item.b_id IS NOT NULL)::int = 1",
+     "(a_id IS NOT NULL)::int + (b_id IS NOT NULL)::int = 1"),
+    ('"item".a > 0', "a > 0"),
+    ('"Item" . "a" > 0', '"a" > 0'),
+    ("`item`.a > 0", "a > 0"),
+    ("ITEM.a + item.b > 0", "a + b > 0"),
+    ("public.item.a > 0", "a > 0"),
+    # not its own table, or not a qualifier: left alone
+    ("items.a > 0 AND myitem.a > 0 AND item_x.a > 0",
+     "items.a > 0 AND myitem.a > 0 AND item_x.a > 0"),
+    ("other.a > 0", "other.a > 0"),
+    ("a > 1.5", "a > 1.5"),
+    # string literals are not SQL to rewrite
+    ("s <> 'item.a' AND item.s <> 'x''item.b'", "s <> 'item.a' AND s <> 'x''item.b'"),
+])
+def test_own_table_qualifier_is_taken_off(text: str, expected: str) -> None:
+    assert without_own_table(text, "item", "postgresql") == expected
+
+
+def test_own_table_qualifier_in_mysql_strings_with_backslashes() -> None:
+    # In MySQL a backslash escapes the quote, so the string goes on past it.
+    assert without_own_table(r"s <> 'it\'s item.a' AND item.a > 0", "item", "mariadb") == (
+        r"s <> 'it\'s item.a' AND a > 0")
+    assert without_own_table(r"s <> 'x\' AND item.a > 0", "item", "postgresql") == (
+        r"s <> 'x\' AND a > 0")
+
+
+#: Texts naming the table, as each server accepts them; both store them without it.
+OWN_TABLE_TEXTS = {
+    "postgresql": ["(Item.a IS NOT NULL)::int + (Item.b IS NOT NULL)::int = 1",
+                   '"item".a > 0', "public.item.b < 9"],
+    "mariadb": ["item.a > 0", "`item`.b < 9"],
+}
+
+
+@pytest.mark.backends("postgresql", "mariadb")  # SQLite keeps the text as written
+def test_check_naming_its_own_table_gives_no_script(
+    tmp_path: Path, db_url: str, backend: str
+) -> None:
+    texts = OWN_TABLE_TEXTS[backend]
+    after = _metadata(*[sa.CheckConstraint(text, name=f"ck_item_own_{n}")
+                        for n, text in enumerate(texts)],
+                      sa.CheckConstraint(texts[0]))
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_metadata(), after)
+    for text in texts:
+        assert repr(text) in rev.text
+    project.upgrade()
+    assert project.revision(after) is None
+
+
+# -- CHECKs declared on a column --------------------------------------------------------------
+
+def _service(*columns: sa.Column[Any], convention: dict[str, str] | None = None) -> sa.MetaData:
+    metadata = sa.MetaData(naming_convention=convention) if convention else sa.MetaData()
+    sa.Table("service", metadata, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("host", sa.String(40)), *columns)
+    return metadata
+
+
+def _port() -> sa.Column[int]:
+    return sa.Column("port", sa.Integer, sa.CheckConstraint("port >= 1 AND port <= 65534"))
+
+
+def _built_checks(engine: sa.Engine, table: str) -> list[tuple[Any, ...]]:
+    """The CHECKs of ``table`` as the database reports them (MariaDB: from its catalog, which
+    also says whether each is declared on a column)."""
+    with engine.connect() as conn:
+        if engine.dialect.name in ("mysql", "mariadb"):
+            return sorted(tuple(row) for row in conn.exec_driver_sql(
+                "SELECT CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL FROM information_schema"
+                ".CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = %s",
+                (table,)))
+        return sorted((ck["name"] or "", ck["sqltext"])
+                      for ck in sa.inspect(conn).get_check_constraints(table))
+
+
+def _as_create_all_builds(project: AlembicProject, metadata: sa.MetaData) -> None:
+    """The upgraded database has the CHECKs ``create_all`` makes, under the same names."""
+    built = _built_checks(project.engine, "service")
+    project.downgrade()
+    with project.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE service")
+    metadata.create_all(project.engine)
+    assert built == _built_checks(project.engine, "service")
+
+
+def test_column_check_in_create_table(tmp_path: Path, db_url: str, backend: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    keep = sa.MetaData()
+    sa.Table("keep", keep, sa.Column("id", sa.Integer, primary_key=True))
+    after = _service(_port())
+    sa.Table("keep", after, sa.Column("id", sa.Integer, primary_key=True))
+    rev = project.round_trip(keep, after)
+    assert ("sa.Column('port', sa.Integer(), "
+            "sa.CheckConstraint('port >= 1 AND port <= 65534'), nullable=True)") in rev.text
+    assert "check_constraint" not in rev.text
+    project.upgrade()
+    names = {"postgresql": "service_port_check", "mariadb": "port", "sqlite": ""}
+    assert _built_checks(project.engine, "service")[0][0] == names[backend]
+    assert project.revision(after) is None
+
+
+def test_column_check_in_add_column(tmp_path: Path, db_url: str, backend: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_service(), _service(_port()))
+    assert ("batch_op.add_column(sa.Column('port', sa.Integer(), "
+            "sa.CheckConstraint('port >= 1 AND port <= 65534'), nullable=True))") in rev.text
+    assert "check_constraint" not in rev.text
+    project.upgrade()
+    _as_create_all_builds(project, _service(_port()))
+
+
+@pytest.mark.backends("postgresql", "sqlite")  # MariaDB names no column-level CHECK
+def test_named_column_check_in_add_column(tmp_path: Path, db_url: str) -> None:
+    # The downgrade drops it by name first: a SQLite rebuild would keep it, on a column
+    # that is gone.
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_service(), _service(_named_port()))
+    upgrade, downgrade = rev.text.split("def downgrade")
+    assert ("sa.Column('port', sa.Integer(), sa.CheckConstraint('port > 0', "
+            "name='port_positive'), nullable=True)") in upgrade
+    assert "# check constraint port_positive is created with column port" in upgrade
+    assert downgrade.index("drop_constraint('port_positive', type_='check')") < (
+        downgrade.index("drop_column('port')"))
+    project.upgrade()
+    _as_create_all_builds(project, _service(_named_port()))
+
+
+def _named_port() -> sa.Column[int]:
+    return sa.Column("port", sa.Integer, sa.CheckConstraint("port > 0", name="port_positive"))
+
+
+@pytest.mark.backends("sqlite")
+def test_sqlite_named_column_check_is_added_in_place(tmp_path: Path, db_url: str) -> None:
+    # The comment line runs nothing: the block stays an ALTER TABLE, and the unnamed CHECK
+    # already there needs no name. (Upgrade only: the downgrade's drop_column rebuilds the
+    # table, which loses unnamed CHECKs whatever the upgrade was.)
+    def metadata(*columns: sa.Column[Any]) -> sa.MetaData:
+        return _service(*columns, sa.CheckConstraint("length(host) > 2"))
+
+    project = AlembicProject(tmp_path, db_url)
+    project.create(metadata())
+    rev = project.revision(metadata(_named_port()))
+    assert rev is not None and "create_check_constraint" not in rev.text
+    project.upgrade()
+    assert project.diff(metadata(_named_port())) == []
+
+
+@pytest.mark.backends("postgresql", "sqlite")  # MariaDB names no column-level CHECK
+def test_column_check_named_by_the_convention(tmp_path: Path, db_url: str) -> None:
+    convention = {"ck": "ck_%(table_name)s_%(constraint_name)s"}
+
+    def total() -> sa.Column[int]:
+        return sa.Column("total", sa.Integer, sa.CheckConstraint("total >= 0", name="total"))
+
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_service(convention=convention),
+                             _service(total(), convention=convention))
+    assert ("sa.Column('total', sa.Integer(), sa.CheckConstraint('total >= 0', "
+            "name=batch_op.f('ck_service_total')), nullable=True)") in rev.text
+    project.upgrade()
+    _as_create_all_builds(project, _service(total(), convention=convention))
+
+
+@pytest.mark.backends("postgresql")  # SQLite misreads a generated column followed by a CHECK
+def test_column_check_after_a_generated_column_clause(tmp_path: Path, db_url: str) -> None:
+    def columns() -> list[sa.Column[Any]]:
+        return [sa.Column("amount", sa.Integer),
+                sa.Column("total", sa.Integer, sa.Computed("amount * 2", persisted=True),
+                          sa.CheckConstraint("total >= 0"))]
+
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_service(), _service(*columns()))
+    assert ("sa.Column('total', sa.Integer(), sa.Computed('amount * 2', persisted=True), "
+            "sa.CheckConstraint('total >= 0'), nullable=True)") in rev.text
+    project.upgrade()
+    _as_create_all_builds(project, _service(*columns()))
+
+
+def test_column_check_written_with_the_column_text_alembic_writes() -> None:
+    # A type written with a trailing comment, a name outside ASCII: the CHECK still lands
+    # after the last positional argument, and the text still compiles.
+    class Stored(sa.types.TypeDecorator[str]):
+        impl = sa.String(10)
+        cache_ok = True
+
+    metadata = sa.MetaData()
+    table = sa.Table("prix", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("é", Stored(), sa.CheckConstraint("length(é) > 1"),
+                               server_default="ab", comment="x"))
+    context = MigrationContext.configure(dialect_name="postgresql")
+    text = render_python_code(ops.UpgradeOps([ops.CreateTableOp.from_table(table)]),
+                              render_item=render_item, migration_context=context)
+    compile("def upgrade():\n    " + text, "script", "exec")
+    assert re.search(r"sa\.Column\('é', sa\.String\(length=10\), "
+                     r"sa\.CheckConstraint\('length\(é\) > 1'\)  # model type: [^\n]*\n\s*, "
+                     r"server_default='ab', nullable=True, comment='x'\)", text), text
+
+
+# -- CHECKs a type makes, on a column added in the same run -----------------------------------
+
+def _typed(named: bool) -> list[sa.Column[Any]]:
+    return [
+        sa.Column("kind", sa.Enum("tcp", "udp", name="ck_service_kind" if named else None,
+                                  native_enum=False, create_constraint=True)),
+        sa.Column("active", sa.Boolean(create_constraint=True,
+                                       name="ck_service_active" if named else None)),
+    ]
+
+
+@pytest.mark.parametrize("named", [True, False], ids=["named", "unnamed"])
+def test_type_check_of_an_added_column_is_made_once(
+    tmp_path: Path, db_url: str, named: bool
+) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(_service(), _service(*_typed(named)))
+    upgrade = rev.text.split("def downgrade")[0]
+    assert "create_check_constraint" not in upgrade
+    assert ("# check constraint ck_service_kind is created with column kind" in upgrade) is named
+    project.upgrade()
+    _as_create_all_builds(project, _service(*_typed(named)))
+
+
+@pytest.mark.backends("sqlite")
+def test_sqlite_type_check_of_an_added_column_rebuilds_and_keeps_unnamed_checks(
+    tmp_path: Path, db_url: str
+) -> None:
+    # add_column adds the type's CHECK as a constraint of its own: SQLite's batch block
+    # rebuilds the table for it, so the unnamed CHECK already there is restated first.
+    def metadata(*columns: sa.Column[Any]) -> sa.MetaData:
+        return _service(*columns, sa.CheckConstraint("length(host) > 2"))
+
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(metadata(), metadata(*_typed(named=False)))
+    assert re.search(r"create_check_constraint\(batch_op\.f\('ck_service_[0-9a-f]{8}'\), "
+                     r"'length\(host\) > 2'\)", rev.text), rev.text
+
+
+# -- plain Alembic: produce_migrations with a plugin list, no hooks of ours --------------------
+
+def _plain_autogenerate(url: str, metadata: sa.MetaData, plugins: list[str]) -> ops.MigrationScript:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={
+            "target_metadata": metadata, "autogenerate_plugins": plugins,
+            "render_as_batch": True})
+        return produce_migrations(context, metadata)
+
+
+def _plain_run(url: str, directive: ops.UpgradeOps | ops.DowngradeOps) -> str:
+    """Render ``directive`` as Alembic alone does, run it on the database, return its text."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as connection:
+        context = MigrationContext.configure(connection)
+        text = render_python_code(directive, render_as_batch=True, migration_context=context)
+        with Operations.context(context):
+            exec("def run():\n    " + text + "\n    pass\nrun()", {"op": op, "sa": sa})
+    return text
+
+
+def _plain_round_trip(
+    url: str, before: sa.MetaData, after: sa.MetaData, plugins: list[str]
+) -> str:
+    """``round_trip`` in plain Alembic terms; returns the upgrade text."""
+    before.create_all(sa.create_engine(url, poolclass=sa.pool.NullPool))
+    script = _plain_autogenerate(url, after, plugins)
+    assert not script.upgrade_ops.is_empty(), "autogenerate found no change"
+    upgrade = _plain_run(url, script.upgrade_ops)
+    assert _plain_autogenerate(url, after, plugins).upgrade_ops.as_diffs() == [], (
+        "second autogenerate after upgrade is not empty")
+    _plain_run(url, script.downgrade_ops)
+    assert _plain_autogenerate(url, before, plugins).upgrade_ops.as_diffs() == [], (
+        "autogenerate after downgrade does not match A")
+    return upgrade
+
+
+OURS = ["alembic.autogenerate.*", "flask_migrate_plus.*"]
+WITH_ALEMBIC_CHECKS = ["alembic.autogenerate.*", "alembic.ext.checkconstraint_byname",
+                       "flask_migrate_plus.*"]
+
+
+@pytest.mark.parametrize("named", [True, False], ids=["named", "unnamed"])
+def test_plain_alembic_type_check_of_an_added_column(db_url: str, named: bool) -> None:
+    upgrade = _plain_round_trip(db_url, _service(), _service(*_typed(named)), OURS)
+    assert "create_check_constraint" not in upgrade
+
+
+def _changed_added_dropped() -> tuple[sa.MetaData, sa.MetaData]:
+    return (_service(sa.CheckConstraint("length(host) > 0", name="ck_host"),
+                     sa.CheckConstraint("length(host) < 30", name="ck_gone")),
+            _service(sa.CheckConstraint("length(host) > 3", name="ck_host"),
+                     sa.CheckConstraint("length(host) < 40", name="ck_new")))
+
+
+def _each_once(upgrade: str) -> None:
+    for kind, name in [("create_check_constraint", "ck_host"), ("drop_constraint", "ck_host"),
+                       ("create_check_constraint", "ck_new"), ("drop_constraint", "ck_gone")]:
+        assert len(re.findall(rf"{kind}\((batch_op\.f\()?'{name}'", upgrade)) == 1, upgrade
+
+
+def test_plain_alembic_with_alembic_check_plugin_compares_each_check_once(db_url: str) -> None:
+    _each_once(_plain_round_trip(db_url, *_changed_added_dropped(), WITH_ALEMBIC_CHECKS))
+
+
+def test_alembic_check_plugin_alone_still_runs(db_url: str) -> None:
+    # Ours stands aside only while it is on; without it, Alembic's plugin compares.
+    metadata = _service()
+    metadata.create_all(sa.create_engine(db_url, poolclass=sa.pool.NullPool))
+    after = _service(sa.CheckConstraint("length(host) > 3", name="ck_host"))
+    plugins = [*WITH_ALEMBIC_CHECKS, "~flask_migrate_plus.checks"]
+    diffs = _plain_autogenerate(db_url, after, plugins).upgrade_ops.as_diffs()
+    assert [diff[0] for diff in diffs] == ["add_constraint"]
+
+
+def test_with_alembic_check_plugin_in_a_flask_migrate_project(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url,
+                             options={"autogenerate_plugins": WITH_ALEMBIC_CHECKS})
+    _each_once(project.round_trip(*_changed_added_dropped()).text.split("def downgrade")[0])
+
+
+# -- a dialect that cannot reflect CHECKs ------------------------------------------------------
+
+class SQLiteWithoutCheckReflection(SQLiteDialect_pysqlite):
+    """SQLite as a dialect that does not implement CHECK reflection sees it."""
+
+    supports_statement_cache = True
+
+    def get_check_constraints(self, connection: Any, table_name: str,
+                              schema: str | None = None, **kw: Any) -> Any:
+        raise NotImplementedError()
+
+
+sa.dialects.registry.register("sqlite.nocheckreflection", __name__,
+                              "SQLiteWithoutCheckReflection")
+
+
+def _without_check_reflection(tmp_path: Path) -> str:
+    return f"sqlite+nocheckreflection:///{tmp_path / 'app.db'}"
+
+
+def _checked(*columns: sa.Column[Any]) -> sa.MetaData:
+    return _service(*columns, sa.CheckConstraint("length(host) > 2", name="ck_host"),
+                    sa.CheckConstraint("length(host) < 30"))
+
+
+@pytest.mark.backends("sqlite")
+def test_checks_not_compared_where_the_dialect_cannot_reflect_them(
+    tmp_path: Path, backend: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = _without_check_reflection(tmp_path)
+    project = AlembicProject(tmp_path, url)
+    with project.engine.connect() as conn:
+        with pytest.raises(NotImplementedError):
+            sa.inspect(conn).get_check_constraints("service")
+    rev = project.round_trip(_checked(), _checked(sa.Column("port", sa.Integer)))
+    assert "check_constraint" not in rev.text
+    assert "CHECK constraints cannot be reflected" in caplog.text
+
+
+@pytest.mark.backends("sqlite")
+def test_plain_alembic_where_the_dialect_cannot_reflect_checks(
+    tmp_path: Path, backend: str
+) -> None:
+    upgrade = _plain_round_trip(_without_check_reflection(tmp_path), _checked(),
+                                _checked(sa.Column("port", sa.Integer)), OURS)
+    assert "check_constraint" not in upgrade and "add_column" in upgrade

@@ -2,9 +2,10 @@
 
 Alembic compares no CHECK constraints by default, and its opt-in ``checkconstraint_byname``
 matches by name only. Here the two sides are matched by their normalised SQL text first
-(``sql_text.normalize_sql``), so an unnamed model CHECK equals the constraint the database
-named for it (``t_a_check``, ``CONSTRAINT_1``); what is left is matched by name (a changed
-text: drop + create), then dropped or created.
+(``sql_text.normalize_sql``, after taking off any qualifier naming the CHECK's own table:
+PostgreSQL and MariaDB store ``item.a_id`` as ``a_id``), so an unnamed model CHECK equals the
+constraint the database named for it (``t_a_check``, ``CONSTRAINT_1``); what is left is
+matched by name (a changed text: drop + create), then dropped or created.
 
 The model side is what ``CREATE TABLE`` would emit: CHECKs on the table and its columns,
 including those a type adds (``Boolean(create_constraint=True)``, non-native ``Enum``) but
@@ -16,6 +17,15 @@ per run and schema, is on MariaDB: its catalog holds the CHECKs reflection misse
 
 SQLite names no unnamed CHECK, and Alembic's batch recreate leaves such CHECKs out: on a table
 whose CHECKs change, the unnamed ones are first given a name (``ops.checks.RestateCheckOp``).
+
+A column added in the same run brings its CHECKs: those declared on it (written inside the
+column, ``renderers.columns``) and those its type makes. ``add_column`` creates them, so they
+are not added again; a named one is written as a comment whose reverse drops it.
+
+When the dialect cannot reflect CHECKs at all, nothing is compared (an empty reflection would
+otherwise re-add every CHECK on every run). Alembic's own opt-in plugin
+(``alembic.ext.checkconstraint_byname``) stands aside while this one is on, so that each CHECK
+is compared once.
 """
 
 from __future__ import annotations
@@ -33,11 +43,12 @@ from sqlalchemy.sql.elements import conv
 
 from ..ops import register_renderers
 from ..ops.checks import RestateCheckOp
+from ..ops.notes import ImpliedOp
 from ..ops.verbatim import VerbatimSQL
 from ..rewrite import install
 from ..schema.batch import batch_rebuilds
 from ..schema.names import check_name
-from ..schema.run_state import run_state
+from ..schema.run_state import once_per_run, run_state
 from .sql_text import compile_sql, ddl_compiler, dialect_family, normalize_sql
 
 if TYPE_CHECKING:
@@ -64,6 +75,20 @@ _MARIADB_CHECKS = (
 #: SQLite stores none for an unnamed CHECK. Such CHECKs are restated under a name.
 _UNNAMED_LOST_ON_RECREATE = {"sqlite"}
 
+#: A name in a SQL expression: double-quoted, backquoted or bare.
+_SQL_NAME = r'(?:"(?:[^"]|"")*"|`(?:[^`]|``)*`|[A-Za-z_][A-Za-z0-9_$]*)'
+
+#: A string literal, kept whole, or a table qualifier (a schema before it optional) in front
+#: of a column name. A backslash escapes the next character in MySQL strings only.
+_QUALIFIED = {
+    backslash_escapes: re.compile(
+        rf"(?P<string>{string})"
+        rf"|(?<![\w$.\"`])(?:{_SQL_NAME}\s*\.\s*)?(?P<table>{_SQL_NAME})\s*\.\s*(?=[\w\"`])"
+    )
+    for backslash_escapes, string in ((False, r"'(?:[^']|'')*'"),
+                                      (True, r"'(?:[^'\\]|''|\\.)*'"))
+}
+
 
 @dataclass
 class _Check:
@@ -74,14 +99,46 @@ class _Check:
     normalized: str
     constraint: sa.CheckConstraint
     column_level: bool = False  # declared on a column; MariaDB's are out of DROP CONSTRAINT
+    column: str | None = None  # model side: the column it comes with (declared on, or its type)
+
+
+def without_own_table(text: str, table_name: str, dialect_name: str) -> str:
+    """``text`` with every qualifier naming ``table_name`` taken off its column names.
+
+    A model may write ``Item.a_id`` or ``"item".a_id`` in a CHECK; PostgreSQL and MariaDB
+    store the bare ``a_id``, so the two texts only compare equal without it. Any case and any
+    quoting of the table name is its qualifier here (a CHECK can name no other table), with
+    or without a schema in front; string literals are left as they are.
+    """
+    qualified = _QUALIFIED[dialect_family(dialect_name) == "mysql"]
+
+    def unqualified(match: re.Match[str]) -> str:
+        table = match.group("table")
+        if table is None or _unquoted(table).lower() != table_name.lower():
+            return match.group()
+        return ""
+
+    return qualified.sub(unqualified, text)
+
+
+def _unquoted(name: str) -> str:
+    if name[0] in "\"`":
+        return name[1:-1].replace(name[0] * 2, name[0])
+    return name
+
+
+def _normalized(text: str, table_name: str, dialect_name: str) -> str:
+    """The text a CHECK is compared by: without its own table's qualifier, normalised."""
+    return normalize_sql(without_own_table(text, table_name, dialect_name), dialect_name)
 
 
 def _model_checks(table: sa.Table, dialect: sa.Dialect) -> list[_Check]:
     """The CHECKs ``CREATE TABLE`` would emit for ``table`` on ``dialect``."""
-    on_columns = [constraint for column in table.columns for constraint in column.constraints]
+    declared_on = {constraint: column.name
+                   for column in table.columns for constraint in column.constraints}
     checks = []
     compiler = None  # made for the first CHECK that has a rule: most tables have none
-    for constraint in [*table.constraints, *on_columns]:
+    for constraint in [*table.constraints, *declared_on]:
         if not isinstance(constraint, sa.CheckConstraint):
             continue
         rule = constraint._create_rule
@@ -91,9 +148,18 @@ def _model_checks(table: sa.Table, dialect: sa.Dialect) -> list[_Check]:
                 continue  # e.g. the Boolean CHECK on a dialect with a native BOOLEAN
         text = compile_sql(constraint.sqltext, dialect)
         checks.append(_Check(_model_name(constraint, dialect), text,
-                             normalize_sql(text, dialect.name), constraint,
-                             constraint in on_columns))
+                             _normalized(text, table.name, dialect.name), constraint,
+                             constraint in declared_on, _owner(constraint, declared_on)))
     return checks
+
+
+def _owner(constraint: sa.CheckConstraint, declared_on: dict[Any, str]) -> str | None:
+    """The column whose ``add_column`` creates this CHECK: the column it is declared on
+    (written inside the column), or the one whose type makes it (``Boolean``, ``Enum``)."""
+    if constraint in declared_on:
+        return declared_on[constraint]
+    columns = list(constraint.columns) if constraint._type_bound else []
+    return columns[0].name if len(columns) == 1 else None
 
 
 def _model_name(constraint: sa.CheckConstraint, dialect: sa.Dialect) -> str | None:
@@ -125,7 +191,7 @@ def _database_checks(
         if not isinstance(constraint, sa.CheckConstraint):
             continue
         text = str(constraint.sqltext)
-        normalized = normalize_sql(text, dialect.name)
+        normalized = _normalized(text, table.name, dialect.name)
         if server_added is not None and server_added.match(normalized):
             continue
         name = constraint.name if isinstance(constraint.name, str) else None
@@ -257,9 +323,17 @@ def _compare_check_constraints(
     dialect = autogen_context.dialect
     assert dialect is not None
     in_database = _database_checks(autogen_context, conn_table, schema)
-    in_model = _model_checks(metadata_table, dialect)
+    added = _added_columns(modify_table_ops)
+    in_model = []
+    for check in _model_checks(metadata_table, dialect):
+        if check.column not in added:
+            in_model.append(check)
+        elif check.name is not None:  # add_column creates it; the downgrade drops it by name
+            modify_table_ops.ops.append(_created_with_column(schema, tname, check))
     if not in_database and not in_model:
         return PriorityDispatchResult.CONTINUE  # most tables: nothing to pair or restate
+    if not in_database and not _reflects_checks(autogen_context, tname, schema):
+        return PriorityDispatchResult.CONTINUE  # "none found" would only mean "cannot tell"
     if _catalog_checks(autogen_context, schema) is None:  # unknown: no guess either way
         in_model = [check for check in in_model if not check.column_level]
     in_model, pairs = _pair(in_model, in_database)
@@ -272,6 +346,47 @@ def _compare_check_constraints(
         table_ops[:0] = _restate_ops(schema, tname, pairs)
     modify_table_ops.ops.extend(table_ops)
     return PriorityDispatchResult.CONTINUE
+
+
+def _added_columns(modify_table_ops: ModifyTableOps) -> set[str]:
+    """Columns this run adds to the table (Alembic compares columns before tables)."""
+    from alembic.operations import ops
+
+    return {op.column.name for op in modify_table_ops.ops if isinstance(op, ops.AddColumnOp)}
+
+
+def _created_with_column(schema: str | None, tname: str, check: _Check) -> ImpliedOp:
+    """A named CHECK that ``add_column`` creates, written as a comment.
+
+    Its reverse drops it by name before the column goes: a SQLite batch rebuild would
+    otherwise keep the reflected CHECK, on a column that no longer exists.
+    """
+    from alembic.operations import ops
+
+    assert check.name is not None
+    new = _new_constraint(tname, schema, check.name, check.text)
+    return ImpliedOp(ops.AddConstraintOp.from_constraint(new),
+                     f"check constraint {check.name} is created with column {check.column}")
+
+
+def _reflects_checks(autogen_context: AutogenContext, tname: str, schema: str | None) -> bool:
+    """Whether the dialect reflects CHECK constraints at all.
+
+    Table reflection reads a dialect's NotImplementedError as "no CHECKs", and every model
+    CHECK would then be added again on every run. So a table that shows none is asked once
+    more, directly; the answer holds for the run.
+    """
+    def ask() -> bool:
+        try:
+            autogen_context.inspector.get_check_constraints(tname, schema=schema)
+        except NotImplementedError:
+            dialect = autogen_context.dialect
+            log.warning("CHECK constraints cannot be reflected on this database (dialect "
+                        "%r); they are not compared", dialect.name if dialect else None)
+            return False
+        return True
+
+    return once_per_run(autogen_context, f"{__name__}.reflection", "checks", ask)
 
 
 def _add_ops(
@@ -362,6 +477,16 @@ def _restate_ops(
     return table_ops
 
 
+def _instead_of_alembic_plugin(*args: Any) -> PriorityDispatchResult:
+    """Stop Alembic's opt-in ``alembic.ext.checkconstraint_byname`` for this table.
+
+    It compares CHECKs in the subgroup ``checkconstraints``, by name; this module compares
+    them all, so with both on every CHECK op would come twice. STOP in that subgroup, before
+    it runs, leaves each CHECK to one comparison: ours, while this plugin is on.
+    """
+    return PriorityDispatchResult.STOP
+
+
 def setup(plugin: Plugin) -> None:
     """Compare CHECK constraints of every table that exists on both sides."""
     register_renderers()
@@ -369,4 +494,8 @@ def setup(plugin: Plugin) -> None:
     plugin.add_autogenerate_comparator(
         _compare_check_constraints, "table", "check_constraints",
         priority=DispatchPriority.MEDIUM,
+    )
+    plugin.add_autogenerate_comparator(
+        _instead_of_alembic_plugin, "table", "checkconstraints",
+        priority=DispatchPriority.FIRST,
     )

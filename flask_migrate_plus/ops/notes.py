@@ -49,6 +49,8 @@ def with_notes(op: Any, *notes: str) -> Any:
 class ImpliedOp(ops.MigrateOperation):
     """An op that another op of the same script performs; written as a comment only."""
 
+    runs_sql = False  # nothing runs: no SQLite batch rebuild for it (``schema.batch``)
+
     def __init__(self, op: ops.MigrateOperation, note: str, summary: str | None = None) -> None:
         self.op = op
         self.note = note

@@ -13,7 +13,7 @@ with NameError, or worse runs with a repr that is not a constructor call. We cho
 
 Every text we return is then checked by ``verify``. wiring.py chains this after the user's
 own ``render_item`` (theirs decides first). Server defaults and CHECK texts are written by
-``literals``.
+``literals``, a column's own CHECKs by ``columns``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from sqlalchemy.types import TypeDecorator
 
 from . import third_party
 from .app_types import faithful_constructor
+from .columns import render_column_checks
 from .literals import render_check, render_server_default
 from .plain import is_sqlalchemy_type, public_type, render_public_type
 from .variants import has_variants, render_with_variants
@@ -142,6 +143,8 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
         return render_server_default(obj, autogen_context)
     if type_ == "check":
         return render_check(obj, autogen_context)
+    if type_ == "column":
+        return render_column_checks(obj, autogen_context)
     if type_ == "type" and has_variants(obj):
         text = render_with_variants(obj, autogen_context, type_text)
         verify_render(text, obj, autogen_context)

@@ -18,19 +18,33 @@ from alembic.operations import ops
 
 def adds_column_in_place(op: Any) -> bool:
     """An ``add_column`` SQLite runs as ``ALTER TABLE ... ADD COLUMN``: no SQL-expression
-    default, no stored generated column."""
+    default, no stored generated column, no constraint made by its type."""
     if not isinstance(op, ops.AddColumnOp):
         return False
     default = op.column.server_default
     if isinstance(default, sa.DefaultClause) and isinstance(default.arg, sa.ClauseElement):
         return False
-    return not (isinstance(default, sa.Computed) and default.persisted)
+    if isinstance(default, sa.Computed) and default.persisted:
+        return False
+    return not _type_adds_constraint(op.column)
+
+
+def _type_adds_constraint(column: sa.Column[Any]) -> bool:
+    """Whether the column's type puts a constraint on its table (``Boolean`` or ``Enum`` with
+    ``create_constraint=True``): ``add_column`` then adds it as a constraint of its own,
+    which a batch block can only do by a rebuild."""
+    table = sa.Table(column.name, sa.MetaData(), column._copy())
+    return any(constraint._type_bound for constraint in table.constraints)
 
 
 def batch_rebuilds(table_ops: Iterable[Any]) -> bool:
-    """Whether a batch block holding ``table_ops`` makes SQLite rebuild the table."""
+    """Whether a batch block holding ``table_ops`` makes SQLite rebuild the table.
+
+    An op written as a comment only (``runs_sql = False``) runs nothing.
+    """
     index_ops = (ops.CreateIndexOp, ops.DropIndexOp)
-    return any(not isinstance(op, index_ops) and not adds_column_in_place(op) for op in table_ops)
+    return any(getattr(op, "runs_sql", True) and not isinstance(op, index_ops)
+               and not adds_column_in_place(op) for op in table_ops)
 
 
 def batch_cannot_rebuild(index: sa.Index) -> bool:
