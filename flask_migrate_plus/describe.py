@@ -96,5 +96,41 @@ def describe_op(op: Any) -> Iterator[str]:
         yield f"{type(op).__name__}: {op.to_diff_tuple()!r}"
 
 
+def _check_text(op: Any) -> str | None:
+    """The SQL of a CHECK that an add (or, through its reverse, a drop) op carries."""
+    if isinstance(op, ops.DropConstraintOp):
+        op = op._reverse
+    condition = getattr(op, "condition", None)
+    if condition is None:
+        return None
+    return str(getattr(condition, "text", condition))
+
+
+def _changed_check(drop: Any, add: Any) -> str | None:
+    """One line for a CHECK dropped and created again under its name: both expressions."""
+    if not (isinstance(drop, ops.DropConstraintOp) and isinstance(add, ops.CreateCheckConstraintOp)
+            and drop.constraint_type == "check"
+            and str(drop.constraint_name) == str(add.constraint_name)):
+        return None
+    old, new = _check_text(drop), _check_text(add)
+    if old is None or new is None:
+        return None
+    return (f"change check {add.constraint_name} on {_table(add.schema, add.table_name)}: "
+            f"{old} \u2192 {new}")
+
+
 def describe_ops(operations: Iterable[Any]) -> list[str]:
-    return [line for op in operations for line in describe_op(op)]
+    """One line per operation; a CHECK dropped and re-created under its name is one change."""
+    items = list(operations)
+    lines: list[str] = []
+    index = 0
+    while index < len(items):
+        pair = items[index : index + 2]
+        changed = _changed_check(*pair) if len(pair) == 2 else None
+        if changed is not None:
+            lines.append(changed)
+            index += 2
+            continue
+        lines.extend(describe_op(items[index]))
+        index += 1
+    return lines

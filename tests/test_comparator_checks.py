@@ -308,8 +308,10 @@ def test_without_batch_mode(tmp_path: Path, db_url: str) -> None:
     rev = project.round_trip(_metadata(sa.CheckConstraint("a > 0", name="ck_item_a")),
                              _metadata(sa.CheckConstraint("a > 10", name="ck_item_a")))
     upgrade = rev.text.split("def downgrade")[0]
-    assert upgrade.index("op.drop_constraint(op.f('ck_item_a'), 'item', type_='check')") < (
+    # One name, spelled the same way in the drop and in the create that replaces it.
+    assert upgrade.index("op.drop_constraint('ck_item_a', 'item', type_='check')") < (
         upgrade.index("op.create_check_constraint('ck_item_a', 'item', 'a > 10')"))
+    assert "op.f('ck_item_a')" not in upgrade
 
 
 @pytest.mark.backends("sqlite")

@@ -273,10 +273,14 @@ def _new_constraint(
     return sa.CheckConstraint(VerbatimSQL(text), name=name, table=table)
 
 
-def _as_op_constraint(check: _Check) -> sa.CheckConstraint:
-    """A reflected CHECK as ops take it: same name, text as reflected."""
+def _as_op_constraint(check: _Check, spelled: str | None = None) -> sa.CheckConstraint:
+    """A reflected CHECK as ops take it: same name, text as reflected. ``spelled`` is the
+    name object the replacing CHECK is written with, so that both ops write the name the
+    same way (``op.f('ck_x')`` on both sides, or ``'ck_x'`` on both)."""
     table, name = check.constraint.table, check.constraint.name
     assert isinstance(name, str)  # only named ones are dropped this way
+    if spelled is not None and str(spelled) == str(name):
+        name = spelled
     return _new_constraint(table.name, table.schema, name, check.text)
 
 
@@ -406,7 +410,7 @@ def _add_ops(
             continue
         name = _name_for_new(tname, check)
         if old is not None:
-            table_ops.append(ops.DropConstraintOp.from_constraint(_as_op_constraint(old)))
+            table_ops.append(ops.DropConstraintOp.from_constraint(_as_op_constraint(old, name)))
             log.info("Detected changed check constraint %r on table %r: %r -> %r",
                      name, tname, old.text, check.text)
         else:

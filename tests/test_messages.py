@@ -1,0 +1,139 @@
+"""Everything the user reads is true and clear: the terminal lines, ``check``'s words, and the
+comments a script opens with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import produce_migrations
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.dialects import postgresql
+
+from flask_migrate_plus.describe import describe_ops
+
+from cli_runner import FlaskApp, assert_one_line_error
+from harness import AlembicProject
+
+
+def _described(project: AlembicProject, metadata: sa.MetaData) -> list[str]:
+    """The lines ``flask db check`` prints for these models."""
+    args = project.configure_args
+    args.pop("process_revision_directives", None)
+    with project.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"target_metadata": metadata, **args}
+        )
+        script = produce_migrations(context, metadata)
+    return describe_ops(script.upgrade_ops.ops)
+
+
+def _checked(expression: str) -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table("item", metadata, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("rating", sa.Integer),
+             sa.CheckConstraint(expression, name="ck_item_rating_range"))
+    return metadata
+
+
+def test_check_says_a_changed_check_with_both_expressions(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    project.create(_checked("rating >= 0"))
+    lines = _described(project, _checked("rating BETWEEN 0 AND 5"))
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("change check ck_item_rating_range on item: ")
+    old, new = lines[0].split(": ", 1)[1].split(" \u2192 ")
+    assert "rating" in old and ">= 0" in old and "5" not in old
+    assert "5" in new
+    assert not any("Op" in line and "(" in line for line in lines)  # no class repr
+
+
+@pytest.mark.backends("postgresql")
+def test_check_says_enum_value_changes_in_words(tmp_path: Path, db_url: str) -> None:
+    def models(*values: str) -> sa.MetaData:
+        metadata = sa.MetaData()
+        sa.Table("post", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column("status", postgresql.ENUM(*values, name="post_status")))
+        return metadata
+
+    project = AlembicProject(tmp_path, db_url)
+    project.create(models("draft", "published"))
+    assert _described(project, models("draft", "published", "archived")) == [
+        "add value 'archived' to enum type post_status"]
+    assert _described(project, models("draft", "live")) == [
+        "rename value 'published' to 'live' of enum type post_status"]
+
+
+@pytest.mark.backends("sqlite")
+def test_current_prints_its_context_lines_once(tmp_path: Path) -> None:
+    app = FlaskApp(tmp_path, f"sqlite:///{tmp_path / 'app.db'}")
+    app.ok("init")
+    app.ok("migrate", "-m", "first")
+    app.ok("upgrade")
+    current = app.ok("current")
+    assert current.stderr.count("Context impl") == 1, current.stderr
+
+
+@pytest.mark.backends("sqlite")
+def test_downgrade_minus_one_and_downgrade_at_base(tmp_path: Path) -> None:
+    app = FlaskApp(tmp_path, f"sqlite:///{tmp_path / 'app.db'}")
+    app.ok("init")
+    app.ok("migrate", "-m", "first")
+    app.ok("upgrade")
+    minus = app.db("downgrade", "-1")
+    output = minus.stdout + minus.stderr
+    assert minus.returncode == 2 and "Traceback" not in output
+    (line,) = [line for line in output.splitlines() if line.strip()]
+    assert "db downgrade' (it goes back one revision by default)" in line
+    assert "db downgrade -- -1'" in line
+    app.ok("downgrade", "--", "-1")
+    assert_one_line_error(app.db("downgrade"), "nothing to downgrade: the database is at base")
+
+
+@pytest.mark.backends("sqlite")
+def test_warnings_print_whole_level_names_and_scripts_say_what_to_review(
+    tmp_path: Path,
+) -> None:
+    app = FlaskApp(tmp_path, f"sqlite:///{tmp_path / 'app.db'}", models=2)
+    app.ok("init")
+    app.ok("migrate", "-m", "first")
+    first = app.scripts()[0].read_text()
+    upgrade, downgrade = first.split("def downgrade")
+    assert "# ### written by flask-migrate-plus: 3 operations, nothing needs review ###" in (
+        upgrade)
+    # The downgrade drops both tables: each drop has its comment there too.
+    assert "# drops table post and every row in it" in downgrade
+    assert "# drops table author and every row in it" in downgrade
+    assert "review the 2 marked with a comment" in downgrade
+    app.ok("upgrade")
+    app.models = 1
+    made = app.ok("migrate", "-m", "smaller")
+    assert "WARNING [flask_migrate_plus] The script drops table post" in made.stderr
+    assert "WARNI " not in made.stderr
+    second = next(p for p in app.scripts() if p.name.endswith("_smaller.py")).read_text()
+    assert "#   - drop table post\n" in second and "#   - drop column author.points\n" in second
+    assert "commands auto generated by Alembic" not in second
+    assert "\n\n\n\ndef" not in second
+    compile(second, "smaller.py", "exec")
+
+
+@pytest.mark.backends("sqlite")
+def test_downgrade_adding_back_a_not_null_column_is_marked(
+    tmp_path: Path, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    def models(with_code: bool) -> sa.MetaData:
+        metadata = sa.MetaData()
+        columns = [sa.Column("code", sa.String(10), nullable=False)] if with_code else []
+        sa.Table("item", metadata, sa.Column("id", sa.Integer, primary_key=True), *columns)
+        return metadata
+
+    project = AlembicProject(tmp_path, db_url)
+    project.create(models(True))
+    with caplog.at_level("WARNING", logger="flask_migrate_plus"):
+        rev = project.revision(models(False))
+    assert rev is not None
+    downgrade = rev.text.split("def downgrade")[1]
+    assert "# NOT NULL column item.code comes back with no value for existing rows" in downgrade
+    assert any("The downgrade adds column item.code back NOT NULL" in r.getMessage()
+               for r in caplog.records)
