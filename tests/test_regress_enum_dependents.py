@@ -217,6 +217,24 @@ def test_pg_dependents_dropped_in_the_same_migration(tmp_path: Path, db_url: str
 
 
 @pg_only
+def test_pg_value_added_and_index_moved_to_it(tmp_path: Path, db_url: str) -> None:
+    # The upgrade only adds a value (no rebuild): the changed index is dropped by the values
+    # change and made by Alembic's create_index after it. The downgrade rebuilds: the new
+    # index goes first (Alembic's drop_index), the old one comes back after the rebuild.
+    project = AlembicProject(tmp_path, db_url)
+    before, after = _models(ALL_VALUES[:3]), _models(ALL_VALUES, partial="old")
+    rev = project.round_trip(before, after)
+    upgrade, downgrade = _halves(rev.text)
+    assert upgrade.index("DROP INDEX ix_orders_open") < upgrade.index("ADD VALUE") < (
+        upgrade.index("create_index('ix_orders_open'"))
+    assert upgrade.count("ix_orders_open") == 2 and downgrade.count("ix_orders_open") == 2
+    down = _executed(downgrade)
+    assert downgrade.index("drop_index('ix_orders_open'") < downgrade.index("CREATE TYPE")
+    assert _position(down, "CREATE INDEX ix_orders_open") > _position(down, "ALTER TYPE")
+    assert "WHERE (status = 'new'::order_status)" in down[-1]
+
+
+@pg_only
 @pytest.mark.parametrize("index_stays", [True, False], ids=["kept", "dropped"])
 def test_pg_index_on_two_rebuilt_types(tmp_path: Path, db_url: str, index_stays: bool) -> None:
     # Each type's rebuild drops and remakes the index in turn; dropped by the migration, it
