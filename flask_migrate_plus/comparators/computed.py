@@ -10,10 +10,15 @@ again after); the downgrade restores the reflected definition.
 
 The expression is compared through ``sql_text.normalize_sql`` (PostgreSQL adds casts and
 parentheses, MariaDB backquotes and renames functions), and the STORED/VIRTUAL flag where the
-database reports it, a model's unspecified flag meaning the dialect's default. A plain column
-that becomes generated is dropped and added the same way (its values become derived ones, as
-the model says); one that stops being generated is left to Alembic (that would lose data).
-Uses only the columns Alembic already reflected: no query of its own.
+database reports it, a model's unspecified flag meaning the dialect's default.
+
+A generated column made plain, or a plain column made generated, is converted in place where
+the server can do it keeping the values (``ops.generated``): PostgreSQL 13+ drops the
+expression of a STORED column; MySQL/MariaDB ``MODIFY`` a STORED column either way. The
+direction the server cannot do in place drops the column and adds it again. Where neither
+direction runs in place (SQLite, VIRTUAL columns) both are plain drop + add, and a column made
+plain starts empty (the script says so). Uses only the columns Alembic already reflected: no
+query of its own.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 
 from ..ops import register_renderers
+from ..ops.generated import ConvertGeneratedColumnOp
 from ..ops.verbatim import VerbatimSQL
 from ..rewrite import install
 from .sql_text import compile_sql, dialect_family, normalize_sql
@@ -42,6 +48,22 @@ _DEFAULT_PERSISTED: dict[str, tuple[tuple[int, ...] | None, bool, bool]] = {
     "postgresql": ((18,), True, False),  # STORED only before 18, VIRTUAL by default after
     "mysql": (None, False, False),
     "sqlite": (None, False, False),
+}
+
+
+class _InPlace(NamedTuple):
+    """From which server version a dialect converts a STORED generated column in place,
+    keeping its values (None: never): to a plain column, and from one."""
+
+    to_plain: tuple[int, ...] | None
+    to_generated: tuple[int, ...] | None
+
+
+#: Conversions each dialect family does in place (see ``ops.generated``); VIRTUAL columns
+#: have no stored values, and no server converts those.
+_IN_PLACE: dict[str, _InPlace] = {
+    "postgresql": _InPlace(to_plain=(13,), to_generated=None),  # ALTER COLUMN DROP EXPRESSION
+    "mysql": _InPlace(to_plain=(), to_generated=()),  # MODIFY, both ways
 }
 
 
@@ -77,6 +99,15 @@ def _definition(column: sa.Column[Any], dialect: sa.Dialect, *, model: bool) -> 
     if persisted is None and model:
         persisted = _default_persisted(dialect)
     return _Definition(text, normalize_sql(text, dialect.name), persisted)
+
+
+def _converts_in_place(dialect: sa.Dialect, generated: _Definition, to_plain: bool) -> bool:
+    """Whether the server turns this generated column plain (or makes a plain column into
+    it) in place, keeping the values."""
+    rule = _IN_PLACE.get(dialect_family(dialect.name))
+    since = None if rule is None else (rule.to_plain if to_plain else rule.to_generated)
+    version = tuple(dialect.server_version_info or ())
+    return since is not None and version >= since and generated.persisted is True
 
 
 def _differs(database: _Definition, model: _Definition) -> bool:
@@ -115,7 +146,8 @@ def _compare_computed_columns(
     conn_table: sa.Table | None,
     metadata_table: sa.Table | None,
 ) -> PriorityDispatchResult:
-    """Drop and re-add each generated column whose definition changed."""
+    """Drop and re-add each generated column whose definition changed; convert each column
+    that becomes generated or stops being so."""
     from alembic.operations import ops
 
     if conn_table is None or metadata_table is None:
@@ -128,10 +160,10 @@ def _compare_computed_columns(
         if conn_column is None:
             continue
         model = _definition(model_column, dialect, model=True)
-        if model is None:
-            continue  # a generated column made plain is left to Alembic: it would lose data
         database = _definition(conn_column, dialect, model=False)
-        if database is not None and not _differs(database, model):
+        if model is None and database is None:
+            continue
+        if model is not None and database is not None and not _differs(database, model):
             continue
         name = model_column.name
         if not autogen_context.run_name_filters(name, "column", parents):
@@ -140,6 +172,20 @@ def _compare_computed_columns(
                                                   conn_column):
             continue
         indexes = _indexes_lost_with(conn_table, name, dialect)
+        log.info("Detected changed generated column '%s.%s': %s -> %s", tname, name,
+                 _described(database), _described(model))
+        if model is None or database is None:  # made plain, or made generated
+            generated = model or database
+            assert generated is not None
+            up = _converts_in_place(dialect, generated, to_plain=model is None)
+            down = _converts_in_place(dialect, generated, to_plain=model is not None)
+            if up or down:
+                modify_table_ops.ops.append(ConvertGeneratedColumnOp(
+                    tname, name, schema, _as_op_column(conn_column, database),
+                    _as_op_column(model_column, model), in_place=up, reverse_in_place=down,
+                    indexes=indexes,
+                ))
+                continue
         modify_table_ops.ops += [ops.DropIndexOp.from_index(index) for index in indexes]
         modify_table_ops.ops.append(ops.DropColumnOp.from_column_and_tablename(
             schema, tname, _as_op_column(conn_column, database)
@@ -148,11 +194,13 @@ def _compare_computed_columns(
             schema, tname, _as_op_column(model_column, model)
         ))
         modify_table_ops.ops += [ops.CreateIndexOp.from_index(index) for index in indexes]
-        log.info("Detected changed generated column '%s.%s': %s -> %r (persisted=%s)",
-                 tname, name, "plain" if database is None else
-                 f"{database.text!r} (persisted={database.persisted})",
-                 model.text, model.persisted)
     return PriorityDispatchResult.CONTINUE
+
+
+def _described(definition: _Definition | None) -> str:
+    if definition is None:
+        return "plain"
+    return f"{definition.text!r} (persisted={definition.persisted})"
 
 
 def _skip_computed_default(
@@ -164,9 +212,9 @@ def _skip_computed_default(
     conn_col: sa.Column[Any],
     metadata_col: sa.Column[Any],
 ) -> PriorityDispatchResult:
-    """Generated in the model: the table comparator above decides; no server-default
-    comparison (and no "cannot be modified" warning) for it."""
-    if metadata_col.computed is not None:
+    """Generated in the model or in the database: the table comparator above decides; no
+    server-default comparison (and no "cannot be modified" warning) for it."""
+    if metadata_col.computed is not None or conn_col.computed is not None:
         return PriorityDispatchResult.STOP
     return PriorityDispatchResult.CONTINUE
 

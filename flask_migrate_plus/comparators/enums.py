@@ -10,8 +10,10 @@ unseen (ENUM order is the sort order there, so it matters).
   all types in one query, plus one query for every column that uses an enum type. Each changed
   type gives one :class:`SyncEnumValuesOp` (``ops.enums``), placed before all table
   operations so that new and altered columns already see the new values (and, reversed,
-  after them on downgrade). What follows from it for the other ops (defaults moved into the
-  op, existing types not created again) is done by rewrite passes (``rewrite.enum_types``).
+  after them on downgrade). When the type is rebuilt (either way), the op also carries the
+  indexes and constraints that hold a constant of it, read in one more query. What follows
+  from it for the other ops (defaults moved into the op, dependents that the migration drops
+  anyway, existing types not created again) is done by rewrite passes (``rewrite.enum_types``).
 - MySQL/MariaDB: the ENUM is part of the column type, so this works per column in
   "column"/"types", comparing the value *lists*; a difference becomes Alembic's own
   ``modify_type`` and stops Alembic's order-blind comparison for that column.
@@ -31,9 +33,9 @@ from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 
 from ..ops import register_renderers
-from ..ops.enums import EnumColumn, SyncEnumValuesOp, free_temporary_name
+from ..ops.enums import EnumColumn, EnumDependent, SyncEnumValuesOp, free_temporary_name
 from ..rewrite import install
-from ..schema.enums import TypeKey, enum_catalog, schema_key
+from ..schema.enums import TypeKey, enum_catalog, enum_dependents, schema_key
 from ..schema.types import native_enum
 
 log = logging.getLogger("alembic.autogenerate.compare")
@@ -141,6 +143,17 @@ def _enum_column(row: Any, default_schema: str | None) -> EnumColumn:
     )
 
 
+def _enum_dependent(row: Any, default_schema: str | None) -> EnumDependent:
+    return EnumDependent(
+        row.kind,
+        schema_key(row.table_schema, default_schema),
+        row.table_name,
+        row.name,
+        row.definition,
+        row.printed_table,
+    )
+
+
 def compare_postgresql_enums(
     autogen_context: Any, upgrade_ops: Any, schemas: set[str | None]
 ) -> PriorityDispatchResult:
@@ -169,10 +182,9 @@ def compare_postgresql_enums(
                 key[1], {name for schema, name in existing if schema == key[0]}
             ),
         )
+        rebuilds = op.recreates_type or op.reverse().recreates_type
         blockers = (
-            _rebuild_blockers(autogen_context, rows, schemas, default_schema)
-            if op.recreates_type or op.reverse().recreates_type
-            else []
+            _rebuild_blockers(autogen_context, rows, schemas, default_schema) if rebuilds else []
         )
         name = _qualified(key[0], key[1])
         if blockers:
@@ -182,6 +194,11 @@ def compare_postgresql_enums(
                 *(name, tuple(old), new, ", ".join(blockers)),
             )
             continue
+        if rebuilds:
+            op.dependents = tuple(
+                _enum_dependent(row, default_schema)
+                for row in enum_dependents(autogen_context).get(key, [])
+            )
         found.append(op)
         log.info("Detected changed values of enum %r: %r -> %r", name, tuple(old), new)
     # Before every table op, so new and altered columns see the new values; on downgrade

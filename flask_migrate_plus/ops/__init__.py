@@ -20,6 +20,7 @@ from . import (
     checks,
     comments,
     enums,
+    generated,
     identity,
     notes,
     objects,
@@ -28,7 +29,7 @@ from . import (
 )
 
 _MODULES = (notes, objects, sequences, identity, primary_keys, enums, casts, checks, comments,
-            batch)
+            batch, generated)
 
 
 def renderers() -> dict[type, Callable[..., Any]]:

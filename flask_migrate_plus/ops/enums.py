@@ -27,6 +27,14 @@ quoting (labels may hold quotes):
 
 A default that the same migration changes on one of the type's columns is set by this op
 (after the values change, in both directions), not by a separate ``alter_column``.
+
+Indexes and constraints whose SQL holds a constant of the type (a partial index ``WHERE
+status = 'new'``, a ``CHECK (status <> 'x')``) make the column cast fail (``operator does not
+exist: status_new = status``): a rebuild drops them first and creates them again, from the
+definition the database printed, once the new type has the old name. One that the same
+migration drops for good (a changed or removed index or CHECK) is dropped by this op too, on
+the side where it still exists, and made again by it on the downgrade: it is never dropped
+or created twice.
 """
 
 from __future__ import annotations
@@ -69,6 +77,22 @@ class EnumColumn(NamedTuple):
     def final_default(self) -> Any:
         """The default the column has once the op ran."""
         return self.new_default if self.default_changes else self.default
+
+
+class EnumDependent(NamedTuple):
+    """An index or constraint whose SQL holds a constant of the enum type.
+
+    ``definition`` is what the database prints for it: the whole ``CREATE INDEX`` statement
+    (its table spelt ``printed_table``, schema-qualified), or a constraint's text after
+    ``ADD CONSTRAINT <name>``.
+    """
+
+    kind: str  # "index" or "constraint"
+    schema: str | None  # the table's schema; None: the connection's default schema
+    table: str
+    name: str
+    definition: str
+    printed_table: str = ""
 
 
 class AddedValue(NamedTuple):
@@ -141,6 +165,9 @@ class SyncEnumValuesOp(MigrateOperation):
         *,
         allow_rename: bool = True,
         temporary_name: str | None = None,
+        dependents: Sequence[EnumDependent] = (),
+        dropped_dependents: Sequence[EnumDependent] = (),
+        created_dependents: Sequence[EnumDependent] = (),
     ) -> None:
         self.schema = schema
         self.name = name
@@ -149,6 +176,13 @@ class SyncEnumValuesOp(MigrateOperation):
         self.columns = tuple(columns)
         self.allow_rename = allow_rename
         self.temporary_name = temporary_name or free_temporary_name(name)
+        #: Indexes and constraints on the type that exist before and after: a rebuild drops
+        #: them first and creates them again.
+        self.dependents = tuple(dependents)
+        #: Those the migration drops for good: dropped first, whatever the plan.
+        self.dropped_dependents = tuple(dropped_dependents)
+        #: Those the migration brings back (the downgrade of a drop): created last.
+        self.created_dependents = tuple(created_dependents)
 
     @property
     def additions(self) -> list[AddedValue] | None:
@@ -188,7 +222,22 @@ class SyncEnumValuesOp(MigrateOperation):
             [column.reversed() for column in self.columns],
             allow_rename=self.allow_rename,
             temporary_name=self.temporary_name,
+            dependents=self.dependents,
+            dropped_dependents=self.created_dependents,
+            created_dependents=self.dropped_dependents,
         )
+
+    @property
+    def dependents_to_drop(self) -> tuple[EnumDependent, ...]:
+        """What the op drops before it changes the values."""
+        kept = self.dependents if self.recreates_type else ()
+        return kept + self.dropped_dependents
+
+    @property
+    def dependents_to_create(self) -> tuple[EnumDependent, ...]:
+        """What the op creates once the values changed."""
+        kept = self.dependents if self.recreates_type else ()
+        return kept + self.created_dependents
 
     def to_diff_tuple(self) -> tuple[Any, ...]:
         return ("sync_enum_values", self.schema, self.name, self.old_values, self.new_values)
@@ -242,6 +291,41 @@ def default_sql(default: Any, dialect: Any) -> str | None:
     if isinstance(arg, sa.TextClause):
         return arg.text
     return str(arg.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _drop_dependent(names: _Names, dependent: EnumDependent) -> str:
+    if dependent.kind == "index":
+        return names.execute(f"DROP INDEX {names.qualified(dependent.schema, dependent.name)}")
+    table = names.qualified(dependent.schema, dependent.table)
+    return names.execute(
+        f"ALTER TABLE {table} DROP CONSTRAINT {names.preparer.quote(dependent.name)}"
+    )
+
+
+def _create_dependent(names: _Names, dependent: EnumDependent) -> str:
+    table = names.qualified(dependent.schema, dependent.table)
+    if dependent.kind != "index":
+        name = names.preparer.quote(dependent.name)
+        return names.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {dependent.definition}")
+    # The printed statement names the table schema-qualified (and ``ONLY`` for a partitioned
+    # one, whose partitions' indexes went with it): the table is written as the script
+    # writes every other name, and the index made on the partitions too.
+    sql = dependent.definition
+    for printed in (f" ON ONLY {dependent.printed_table} ", f" ON {dependent.printed_table} "):
+        if printed in sql:
+            sql = sql.replace(printed, f" ON {table} ", 1)
+            break
+    return names.execute(sql)
+
+
+def _around_dependents(names: _Names, op: SyncEnumValuesOp, lines: list[str]) -> list[str]:
+    """``lines``, with the op's dependent indexes and constraints dropped before them and
+    created after them."""
+    return (
+        [_drop_dependent(names, dependent) for dependent in op.dependents_to_drop]
+        + lines
+        + [_create_dependent(names, dependent) for dependent in op.dependents_to_create]
+    )
 
 
 def _render_additions(names: _Names, op: SyncEnumValuesOp) -> list[str]:
@@ -317,10 +401,12 @@ def render_sync_enum_values(autogen_context: Any, op: SyncEnumValuesOp) -> list[
     """The migration lines for one enum type's change of values."""
     names = _Names(autogen_context, op)
     if op.additions is not None:
-        return _render_additions(names, op) + _render_default_changes(names, op)
-    if op.rename is not None:
-        return _render_rename(names, *op.rename) + _render_default_changes(names, op)
-    return _render_rebuild(names, op)
+        lines = _render_additions(names, op) + _render_default_changes(names, op)
+    elif op.rename is not None:
+        lines = _render_rename(names, *op.rename) + _render_default_changes(names, op)
+    else:
+        lines = _render_rebuild(names, op)
+    return _around_dependents(names, op, lines)
 
 
 RENDERERS = {SyncEnumValuesOp: render_sync_enum_values}

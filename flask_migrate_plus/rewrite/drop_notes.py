@@ -1,9 +1,10 @@
 """Every drop is said out loud, in both directions of the script.
 
 Upgrade: a comment above each ``drop_table`` / ``drop_column``, and one warning line each on
-the terminal. Downgrade (run once Alembic has reversed the upgrade): the same comments, and a
-NOT NULL column it adds back without a server default is marked and warned about, since that
-downgrade fails on a table with rows.
+the terminal; so is a column made generated or plain whose values do not simply stay (its op
+writes its own comment). Downgrade (once Alembic has reversed the upgrade): the same
+comments, and a NOT NULL column it adds back without a server default is marked and warned
+about, since that downgrade fails on a table with rows.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from alembic.operations import ops
 
+from ..ops.generated import ConvertGeneratedColumnOp
 from ..ops.notes import with_notes
 from .not_null import needs_value
 from .op_tree import qualified, table_key
@@ -20,9 +22,20 @@ from .op_tree import qualified, table_key
 console = logging.getLogger("flask_migrate_plus")
 
 
+def _said_changed_values(op: Any, warn: bool) -> bool:
+    """Warn about a column conversion that does not keep the values; True if it was one."""
+    if not isinstance(op, ConvertGeneratedColumnOp) or op.value_note is None:
+        return False
+    if warn:
+        console.warning("The script changes the values of a column: %s", op.value_note)
+    return True
+
+
 def _note_drops(container: ops.OpContainer, warn: bool) -> None:
     top = container.ops
     for index, op in enumerate(top):
+        if _said_changed_values(op, warn):
+            continue
         if isinstance(op, ops.DropTableOp):
             name = qualified(table_key(op))
             if warn:
@@ -30,6 +43,8 @@ def _note_drops(container: ops.OpContainer, warn: bool) -> None:
             top[index] = with_notes(op, f"drops table {name} and every row in it")
         elif isinstance(op, ops.ModifyTableOps):
             for child_index, child in enumerate(op.ops):
+                if _said_changed_values(child, warn):
+                    continue
                 if isinstance(child, ops.DropColumnOp):
                     name = f"{qualified(table_key(op))}.{child.column_name}"
                     if warn:

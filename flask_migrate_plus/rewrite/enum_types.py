@@ -12,7 +12,10 @@ Alembic's ``create_table`` creates a table's enum types without checking first, 
 - a column changed into an enum type the database lacks creates the type first; a column
   changed out of one that nothing else uses drops it after (both mirrored on downgrade);
 - a default change on a column of a type whose values change moves into that type's
-  :class:`SyncEnumValuesOp`, which must drop and set defaults around its own work anyway.
+  :class:`SyncEnumValuesOp`, which must drop and set defaults around its own work anyway;
+- so does the drop of an index or constraint that holds a constant of such a type: the op
+  drops it before its rebuild anyway, and a separate ``drop_index`` would find it gone (or,
+  on downgrade, create it before the type has its old values back).
 
 The create and drop ops are :class:`CreateObjectOp` / :class:`DropObjectOp`; the
 ``prerequisites`` pass puts them before the type's first user and after its last.
@@ -27,7 +30,7 @@ import sqlalchemy as sa
 from alembic.operations import ops
 from sqlalchemy.dialects import postgresql
 
-from ..ops.enums import EnumColumn, SyncEnumValuesOp
+from ..ops.enums import EnumColumn, EnumDependent, SyncEnumValuesOp
 from ..ops.objects import CreateObjectOp, DropObjectOp, EnumType
 from ..schema.enums import TypeKey, enum_catalog, schema_key, type_key
 from ..schema.types import native_enum, wrapped_types
@@ -132,6 +135,60 @@ def _taken(upgrade_ops: ops.UpgradeOps, columns: list[EnumColumn]) -> list[EnumC
             if not alter.has_changes():
                 table_ops.ops.remove(alter)
     return list(wanted.values())
+
+
+def _dependent_key(dependent: EnumDependent) -> tuple[Any, ...]:
+    if dependent.kind == "index":  # index names are unique per schema
+        return ("index", dependent.schema, dependent.name)
+    return ("constraint", dependent.schema, dependent.table, dependent.name)
+
+
+def _drop_key(op: Any, default: str | None) -> tuple[Any, ...] | None:
+    """The key of the index or constraint a drop op removes; None for any other op."""
+    schema = schema_key(op.schema, default) if hasattr(op, "schema") else None
+    if isinstance(op, ops.DropIndexOp):
+        return ("index", schema, str(op.index_name))
+    if isinstance(op, ops.DropConstraintOp) and op.constraint_name is not None:
+        return ("constraint", schema, op.table_name, str(op.constraint_name))
+    return None
+
+
+def take_dependent_drops(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> None:
+    """Move the drop of each index or constraint that holds a constant of a rebuilt enum
+    type into the type's :class:`SyncEnumValuesOp` (module doc); an emptied table group is
+    dropped. One that holds constants of several such types goes to the first type's op,
+    and the later ones leave it alone: it is gone by then."""
+    syncs = [op for op in upgrade_ops.ops
+             if isinstance(op, SyncEnumValuesOp) and op.dependents]
+    if not syncs:
+        return
+    default = autogen_context.dialect.default_schema_name
+    drops = {
+        key: (container, op)
+        for container in [upgrade_ops, *upgrade_ops.ops]
+        if isinstance(container, (ops.UpgradeOps, ops.ModifyTableOps))
+        for op in container.ops
+        if (key := _drop_key(op, default)) is not None
+    }
+    claimed: set[tuple[Any, ...]] = set()
+    for sync in syncs:
+        kept, dropped = [], []
+        for dependent in sync.dependents:
+            key = _dependent_key(dependent)
+            if key in claimed:
+                continue
+            if key not in drops:
+                kept.append(dependent)
+                continue
+            claimed.add(key)
+            dropped.append(dependent)
+            container, op = drops[key]
+            container.ops.remove(op)
+        sync.dependents = tuple(kept)
+        sync.dropped_dependents += tuple(dropped)
+    upgrade_ops.ops[:] = [
+        op for op in upgrade_ops.ops if not isinstance(op, ops.ModifyTableOps) or op.ops
+    ]
 
 
 def _model_enum_keys(autogen_context: Any) -> set[TypeKey]:
