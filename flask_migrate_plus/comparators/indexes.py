@@ -53,6 +53,7 @@ from sqlalchemy.sql.elements import UnaryExpression, conv
 from ..ops import register_renderers
 from ..rewrite import install
 from ..schema.batch import REBUILD_LOSSES, batch_cannot_rebuild
+from ..schema.names import model_name, stored_name
 from ..schema.reflection import reflected_index_records
 from ..schema.run_state import once_per_run, run_state
 from .index_sql import CreateIndexText, parse_create_index
@@ -496,19 +497,19 @@ def reflected_indexes(
 
 
 def _model_name(index: sa.Index, autogen_context: AutogenContext) -> str | None:
-    from alembic.util import sqla_compat
-
-    name = sqla_compat._get_constraint_final_name(index, autogen_context.dialect)
-    return None if name is None else str(name)
+    return model_name(index, autogen_context.dialect)
 
 
-def _names_with_ops(modify_ops: ModifyTableOps, constraints: bool = True) -> set[str]:
-    """Index (and constraint) names Alembic or another plugin already emitted ops for."""
+def _names_with_ops(
+    modify_ops: ModifyTableOps, dialect: Dialect, constraints: bool = True
+) -> set[str]:
+    """Index (and constraint) names Alembic or another plugin already emitted ops for, as
+    the server stores them (Alembic's ops carry a model's long name uncut)."""
     names = set()
     for op in modify_ops.ops:
-        name = getattr(op, "index_name", None)
+        name = stored_name(getattr(op, "index_name", None), dialect, "index")
         if name is None and constraints:
-            name = getattr(op, "constraint_name", None)
+            name = stored_name(getattr(op, "constraint_name", None), dialect)
         if name is not None:
             names.add(str(name))
     return names
@@ -578,7 +579,7 @@ def compare_indexes(
             name = _model_name(index, autogen_context)
             if name is not None:
                 model[name] = index
-    handled = _names_with_ops(modify_ops)
+    handled = _names_with_ops(modify_ops, dialect)
 
     for name in sorted(model.keys() & in_database - handled):
         assert reflected is not None
@@ -637,7 +638,7 @@ def drop_implicit_fk_indexes(
         tuple(op.local_cols) for op in modify_ops.ops if isinstance(op, ops.CreateForeignKeyOp)
     ]
     declared = {_model_name(ix, autogen_context) for ix in metadata_table.indexes}
-    handled = _names_with_ops(modify_ops, constraints=False)
+    handled = _names_with_ops(modify_ops, autogen_context.dialect, constraints=False)
     reflected: ReflectedIndexes | None = None
     for fk_name in sorted(dropped & fks.keys()):
         columns = tuple(fks[fk_name].column_keys)

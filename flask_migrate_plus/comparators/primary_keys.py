@@ -24,12 +24,13 @@ from alembic.util import PriorityDispatchResult
 from ..ops import register_renderers
 from ..ops.primary_keys import PrimaryKeyState, ReplacePrimaryKeyOp
 from ..rewrite import install
-from ..schema.names import default_primary_key_name
+from ..schema.names import default_primary_key_name, model_name
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
     from alembic.operations.ops import ModifyTableOps
     from alembic.runtime.environment import NameFilterParentNames, NameFilterType
+    from sqlalchemy.engine import Dialect
 
 log = logging.getLogger("alembic.autogenerate.compare")
 
@@ -45,14 +46,14 @@ def reflected_primary_key(table: sa.Table) -> PrimaryKeyState | None:
     return PrimaryKeyState(_explicit_name(table.primary_key), columns)
 
 
-def model_primary_key(table: sa.Table) -> PrimaryKeyState | None:
-    """The model's key, always named, so that the reverse operation can drop it."""
+def model_primary_key(table: sa.Table, dialect: Dialect) -> PrimaryKeyState | None:
+    """The model's key, always named (as the server stores the name), so that the reverse
+    operation can drop it."""
     columns = tuple(column.name for column in table.primary_key.columns)
     if not columns:
         return None
-    # A naming convention has already named the constraint (a ``conv``) when it applies.
-    name = _explicit_name(table.primary_key) or default_primary_key_name(table.name)
-    return PrimaryKeyState(name, columns)
+    name = model_name(table.primary_key, dialect) or default_primary_key_name(table.name)
+    return PrimaryKeyState(str(name), columns)
 
 
 def _explicit_name(constraint: sa.PrimaryKeyConstraint) -> str | None:
@@ -73,7 +74,7 @@ def compare_primary_key(
     if conn_table is None or metadata_table is None:
         return PriorityDispatchResult.CONTINUE
     before = reflected_primary_key(conn_table)
-    after = model_primary_key(metadata_table)
+    after = model_primary_key(metadata_table, autogen_context.dialect)
     if _columns(before) == _columns(after):
         return PriorityDispatchResult.CONTINUE
     if not _included(autogen_context, schema, tname, conn_table, metadata_table, before, after):

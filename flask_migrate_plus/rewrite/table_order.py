@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic.operations import ops
 
 from ..ops.notes import ImpliedOp, goes_with_table
-from ..schema.names import made_up_name
+from ..schema.names import made_up_name, stored_name
 from .op_tree import TableKey, foreign_keys_of, qualified, referred_key, table_key
 
 log = logging.getLogger("alembic.autogenerate.compare")
@@ -84,14 +84,16 @@ def _groups(top: list[Any]) -> list[tuple[str, TableKey | None, list[Any]]]:
     return groups
 
 
-def _name_of(fkc: sa.ForeignKeyConstraint, table: TableKey) -> str:
-    if isinstance(fkc.name, str) and fkc.name:  # a conv() of the naming convention too
-        return str(fkc.name)
+def _name_of(fkc: sa.ForeignKeyConstraint, table: TableKey, dialect: Any) -> str:
+    if isinstance(fkc.name, str) and fkc.name:
+        # As the server stores it; a naming convention's conv() stays one (written op.f()).
+        name: str = stored_name(fkc.name, dialect)
+        return name
     columns = [element.parent.name for element in fkc.elements]
     return made_up_name("fk", table[1], [*columns, referred_key(fkc)[1]])
 
 
-def _new_tables(groups: list[tuple[str, TableKey | None, list[Any]]]) -> list[Any]:
+def _new_tables(groups: list[tuple[str, TableKey | None, list[Any]]], dialect: Any) -> list[Any]:
     """The create groups in foreign-key order, then the keys that closed a cycle."""
     creates = {key: run for kind, key, run in groups if kind == "create" and key}
     refs = {
@@ -108,7 +110,7 @@ def _new_tables(groups: list[tuple[str, TableKey | None, list[Any]]]) -> list[An
         result += _hoist_indexes(modify, key, created=True)
     for owner, fkc in deferred:
         add = ops.CreateForeignKeyOp.from_constraint(fkc)
-        add.constraint_name = _name_of(fkc, owner)
+        add.constraint_name = _name_of(fkc, owner, dialect)
         log.info("Detected foreign key cycle: %s.%s added after both tables",
                  qualified(owner), add.constraint_name)
         result.append(ops.ModifyTableOps(owner[1], [add], schema=owner[0]))
@@ -176,7 +178,7 @@ def _drops_key_to(op: Any, tables: set[TableKey]) -> bool:
     return False
 
 
-def order_tables(upgrade_ops: ops.UpgradeOps) -> None:
+def order_tables(upgrade_ops: ops.UpgradeOps, dialect: Any) -> None:
     """Rewrite the top level: creates in key order, then drops in reverse key order.
 
     A kept table that drops its key to a dropped table does so before the drops.
@@ -194,7 +196,10 @@ def order_tables(upgrade_ops: ops.UpgradeOps) -> None:
             new_ops += [op for op in run if not any(op is e for e in early)]
         elif kind not in placed:
             placed.add(kind)
-            new_ops += _new_tables(groups) if kind == "create" else early + _dropped_tables(groups)
+            new_ops += (
+                _new_tables(groups, dialect) if kind == "create"
+                else early + _dropped_tables(groups)
+            )
     upgrade_ops.ops = new_ops
 
 
@@ -212,7 +217,7 @@ def _is_fk_drop(op: Any) -> bool:
 
 def order_tables_and_keys(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> None:
     """The pass: tables in key order, then each table's foreign-key drops first."""
-    order_tables(upgrade_ops)
+    order_tables(upgrade_ops, autogen_context.dialect)
     foreign_keys_first(upgrade_ops)
 
 

@@ -1,0 +1,195 @@
+"""Names as the server stores them, and keys created and dropped in an order that runs.
+
+Models seen in real applications: long link-table names, ``use_alter`` keys, a unique
+constraint on the primary key's columns, foreign keys on a link table's key columns, a key
+re-created with more columns, a key column made nullable. Each case is a real round trip
+(tests/harness.py); the cases marked "plain Alembic" run again with nothing but the
+``autogenerate_plugins`` list a hand-written ``env.py`` would set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from harness import AlembicProject, Revision
+
+LONG_TABLE = "a_rather_long_table_name_for_things"
+LONG_COLUMN = "some_quite_long_column_name_here_too"
+
+#: ``ix_<table>_<column>`` (76 characters) as each server stores it: SQLAlchemy cuts it to
+#: the dialect's limit with a hash of the whole name; SQLite keeps any length.
+LONG_INDEX = {
+    "postgresql": "ix_a_rather_long_table_name_for_things_some_quite_long__7e6a",
+    "mariadb": "ix_a_rather_long_table_name_for_things_some_quite_long_c_7e6a",
+    "sqlite": f"ix_{LONG_TABLE}_{LONG_COLUMN}",
+}
+
+#: The key closing the cycle of ``_long_convention_cycle`` as each server stores its name.
+LONG_CYCLE_KEY = {
+    "postgresql": "fk_a_rather_long_table_name_for_things_one_some_quite_l_a5c6",
+    "mariadb": "fk_a_rather_long_table_name_for_things_one_some_quite_lo_a5c6",
+}
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: SQLAlchemy warns that ``sorted_tables`` cannot order a cycle; that is the case under test.
+CYCLE_WARNING = pytest.mark.filterwarnings("ignore:Cannot correctly sort tables")
+
+
+@dataclass
+class PlainAlembicProject(AlembicProject):
+    """A hand-written ``env.py``: our plugins switched on by name, none of our hooks."""
+
+    @property
+    def configure_args(self) -> dict[str, Any]:
+        return {
+            "render_as_batch": self.url.startswith("sqlite"),  # as Alembic's docs advise
+            **self.options,
+            "autogenerate_plugins": ["alembic.autogenerate.*", "flask_migrate_plus.*"],
+        }
+
+
+def _alter(text: str, column: str) -> int:
+    """Where ``text`` alters ``column`` of table ticket, in batch mode or not."""
+    spellings = [f"alter_column('{column}'", f"alter_column('ticket', '{column}'"]
+    return min(text.index(s) for s in spellings if s in text)
+
+
+def _split(rev: Revision) -> tuple[str, str]:
+    upgrade, downgrade = rev.text.split("def downgrade():")
+    return upgrade, downgrade
+
+
+def _full_cycle(project: AlembicProject, before: sa.MetaData, after: sa.MetaData) -> Revision:
+    """round_trip, then upgrade once more: the downgrade left a database the script accepts."""
+    rev = project.round_trip(before, after)
+    project.upgrade()
+    assert project.diff(after) == []
+    return rev
+
+
+def _keep(metadata: sa.MetaData) -> sa.Table:
+    """A table both sides have, so that no test ever compares against empty models."""
+    return sa.Table("keep", metadata, sa.Column("id", sa.Integer, primary_key=True))
+
+
+# -- 1. names longer than the server keeps ------------------------------------------------------
+
+
+def _long_table(*, indexed: bool = True, with_table: bool = True) -> sa.MetaData:
+    metadata = sa.MetaData()
+    _keep(metadata)
+    if with_table:
+        sa.Table(
+            LONG_TABLE, metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column(LONG_COLUMN, sa.Integer, index=indexed),
+        )
+    return metadata
+
+
+def test_long_index_name_is_created_once(tmp_path: Path, backend: str, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = _full_cycle(project, _long_table(with_table=False), _long_table())
+    upgrade, downgrade = _split(rev)
+    assert upgrade.count("create_index(") == 1
+    assert f"create_index(op.f('{LONG_INDEX[backend]}'), '{LONG_TABLE}'" in upgrade
+    assert f"# index {LONG_INDEX[backend]} is dropped with table {LONG_TABLE}" in downgrade
+
+
+def test_long_index_name_added_later(tmp_path: Path, backend: str, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = _full_cycle(project, _long_table(indexed=False), _long_table())
+    upgrade, downgrade = _split(rev)
+    assert upgrade.count("create_index(") == 1
+    assert f"create_index(batch_op.f('{LONG_INDEX[backend]}')" in upgrade
+    assert f"drop_index(batch_op.f('{LONG_INDEX[backend]}'))" in downgrade
+
+
+def test_long_index_name_dropped_later(tmp_path: Path, backend: str, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = _full_cycle(project, _long_table(), _long_table(indexed=False))
+    upgrade, downgrade = _split(rev)
+    assert f"drop_index(batch_op.f('{LONG_INDEX[backend]}'))" in upgrade
+    assert f"create_index(batch_op.f('{LONG_INDEX[backend]}')" in downgrade
+
+
+def _long_convention_cycle(with_tables: bool) -> sa.MetaData:
+    # Names from the naming convention, far longer than 64 characters, on a key that closes
+    # a cycle (added after both tables, dropped before them), a unique constraint and a key.
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    _keep(metadata)
+    if with_tables:
+        sa.Table(
+            f"{LONG_TABLE}_one", metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column(f"{LONG_COLUMN}_two_id", sa.Integer,
+                      sa.ForeignKey(f"{LONG_TABLE}_two.id")),
+            sa.Column(f"{LONG_COLUMN}_code", sa.String(20), unique=True),
+        )
+        sa.Table(
+            f"{LONG_TABLE}_two", metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column(f"{LONG_COLUMN}_one_id", sa.Integer,
+                      sa.ForeignKey(f"{LONG_TABLE}_one.id")),
+        )
+    return metadata
+
+
+@CYCLE_WARNING
+def test_long_convention_names_in_a_key_cycle(tmp_path: Path, backend: str, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = _full_cycle(project, _long_convention_cycle(False), _long_convention_cycle(True))
+    upgrade, downgrade = _split(rev)
+    # The upgrade adds the key under the name the downgrade drops, as the server has it.
+    name = LONG_CYCLE_KEY.get(backend, f"fk_{LONG_TABLE}_one_{LONG_COLUMN}_two_id_{LONG_TABLE}_two")
+    assert f"create_foreign_key(batch_op.f('{name}'), '{LONG_TABLE}_two'" in upgrade
+    assert f"drop_constraint(batch_op.f('{name}'), type_='foreignkey')" in downgrade
+    keys = sa.inspect(project.engine).get_foreign_keys(f"{LONG_TABLE}_one")
+    if backend != "sqlite":  # SQLite reports no names of keys
+        assert [key["name"] for key in keys] == [name]
+
+
+@CYCLE_WARNING
+def test_long_convention_names_in_a_dropped_key_cycle(
+    tmp_path: Path, backend: str, db_url: str
+) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = _full_cycle(project, _long_convention_cycle(True), _long_convention_cycle(False))
+    upgrade, downgrade = _split(rev)
+    assert upgrade.index("drop_constraint(") < upgrade.index("drop_table(")
+    assert downgrade.index("create_foreign_key(") > downgrade.rindex("create_table(")
+
+
+def _long_key_table(key: tuple[str, ...]) -> sa.MetaData:
+    metadata = sa.MetaData(naming_convention={"pk": "pk_%(table_name)s_%(column_0_N_name)s"})
+    sa.Table(
+        LONG_TABLE, metadata,
+        sa.Column("id", sa.Integer, nullable=False, autoincrement=False),
+        sa.Column(LONG_COLUMN, sa.Integer, nullable=False),
+        sa.PrimaryKeyConstraint(*key),
+    )
+    return metadata
+
+
+@pytest.mark.backends("postgresql", "sqlite")
+def test_long_primary_key_name_from_a_convention(tmp_path: Path, db_url: str) -> None:
+    # MariaDB has no primary key names; PostgreSQL keeps 63 characters of this one.
+    project = AlembicProject(tmp_path, db_url)
+    rev = _full_cycle(project, _long_key_table(("id",)), _long_key_table(("id", LONG_COLUMN)))
+    upgrade, _ = _split(rev)
+    created = upgrade.split("create_primary_key(")[1].split(",")[0].strip("'")
+    if project.engine.dialect.name == "postgresql":
+        assert created == "pk_a_rather_long_table_name_for_things_id_some_quite_lo_fe26"
+    else:
+        assert created == f"pk_{LONG_TABLE}_id_{LONG_COLUMN}"
