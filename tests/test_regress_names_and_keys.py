@@ -193,3 +193,50 @@ def test_long_primary_key_name_from_a_convention(tmp_path: Path, db_url: str) ->
         assert created == "pk_a_rather_long_table_name_for_things_id_some_quite_lo_fe26"
     else:
         assert created == f"pk_{LONG_TABLE}_id_{LONG_COLUMN}"
+
+
+# -- 3. use_alter keys ---------------------------------------------------------------------------
+
+
+def _use_alter(with_tables: bool) -> sa.MetaData:
+    metadata = sa.MetaData()
+    _keep(metadata)
+    if with_tables:
+        sa.Table(
+            "invoice", metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("last_payment_id", sa.Integer,
+                      sa.ForeignKey("payment.id", use_alter=True, name="fk_invoice_last_payment")),
+        )
+        sa.Table(
+            "payment", metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("amount", sa.Integer),
+        )
+    return metadata
+
+
+def test_use_alter_key_is_added_after_the_tables(
+    tmp_path: Path, backend: str, db_url: str
+) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = _full_cycle(project, _use_alter(False), _use_alter(True))
+    upgrade, downgrade = _split(rev)
+    if backend == "sqlite":  # no ALTER: CREATE TABLE writes the key inline
+        assert "name='fk_invoice_last_payment', use_alter=True)" in upgrade
+        return
+    add = "create_foreign_key('fk_invoice_last_payment', 'payment', ['last_payment_id'], ['id']"
+    assert upgrade.index("create_table('payment'") < upgrade.index(add)
+    assert upgrade.index("create_table('invoice'") < upgrade.index(add)
+    assert "sa.ForeignKeyConstraint(" not in upgrade
+    drop = "drop_constraint('fk_invoice_last_payment', type_='foreignkey')"
+    assert downgrade.index(drop) < downgrade.index("drop_table(")
+
+
+@pytest.mark.backends("postgresql", "mariadb")
+def test_use_alter_key_exists_after_the_upgrade(tmp_path: Path, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    project.round_trip(_use_alter(False), _use_alter(True))
+    project.upgrade()
+    keys = sa.inspect(project.engine).get_foreign_keys("invoice")
+    assert [key["name"] for key in keys] == ["fk_invoice_last_payment"]

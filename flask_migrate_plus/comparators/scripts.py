@@ -5,8 +5,8 @@ list of ops (``flask_migrate_plus.rewrite``, in the order written there), which 
 is switched on:
 
 - every index and constraint name written as the server stores it (``server_names``);
-- new and dropped tables in foreign-key order, cycles closed by keys added afterwards, the
-  indexes of new and dropped tables going with them (``table_order``);
+- new and dropped tables in foreign-key order, cycles closed and ``use_alter`` keys added
+  afterwards, the indexes of new and dropped tables going with them (``table_order``);
 - names for constraints the script creates or drops without one (``constraint_names``);
 - on MySQL/MariaDB, the index the server makes for a new foreign key dropped after it on
   downgrade (``mysql_fk_indexes``);

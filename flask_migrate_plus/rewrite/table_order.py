@@ -4,6 +4,9 @@
   key that closes a cycle (``a.b_id -> b``, ``b.a_id -> a``) is left out of ``create_table``
   and added afterwards under an explicit name; on a drop it is dropped first, by its
   database name. A kept table that drops its key to a dropped table does so before the drop.
+- A ``use_alter=True`` key is added after the tables the same way, on servers that can
+  ALTER: ``CREATE TABLE`` leaves such a key out by design, so written inside
+  ``create_table`` it would never exist (SQLite, which cannot ALTER, keeps it inline).
 - The indexes of a table created or dropped by the script go with the table: the downgrade
   does not drop them one by one (MariaDB refuses to drop an index backing a foreign key).
 - In each table's block, foreign keys are dropped before anything else (an index may back
@@ -93,26 +96,35 @@ def _name_of(fkc: sa.ForeignKeyConstraint, table: TableKey, dialect: Any) -> str
     return made_up_name("fk", table[1], [*columns, referred_key(fkc)[1]])
 
 
+def _added_later(fkc: sa.ForeignKeyConstraint, dialect: Any) -> bool:
+    """A key ``CREATE TABLE`` leaves out: ``use_alter``, where the server can ALTER."""
+    return bool(fkc.use_alter) and bool(dialect.supports_alter)
+
+
 def _new_tables(groups: list[tuple[str, TableKey | None, list[Any]]], dialect: Any) -> list[Any]:
-    """The create groups in foreign-key order, then the keys that closed a cycle."""
+    """The create groups in foreign-key order, then the keys that closed a cycle and the
+    ``use_alter`` keys."""
     creates = {key: run for kind, key, run in groups if kind == "create" and key}
+    keys = {key: foreign_keys_of(run[0].columns) for key, run in creates.items()}
+    later = [(key, fkc) for key, fkcs in keys.items() for fkc in fkcs if _added_later(fkc, dialect)]
     refs = {
-        key: [(fkc, referred_key(fkc)) for fkc in foreign_keys_of(run[0].columns)]
-        for key, run in creates.items()
+        key: [(fkc, referred_key(fkc)) for fkc in fkcs if not _added_later(fkc, dialect)]
+        for key, fkcs in keys.items()
     }
     order, deferred = creation_order(list(creates), refs)
     result: list[Any] = []
     for key in order:
         create, *modify = creates[key]
-        waiting = {id(fkc) for owner, fkc in deferred if owner == key}
+        waiting = {id(fkc) for owner, fkc in [*deferred, *later] if owner == key}
         create.columns = [item for item in create.columns if id(item) not in waiting]
         result.append(create)
         result += _hoist_indexes(modify, key, created=True)
-    for owner, fkc in deferred:
+    for owner, fkc in [*deferred, *later]:
         add = ops.CreateForeignKeyOp.from_constraint(fkc)
         add.constraint_name = _name_of(fkc, owner, dialect)
-        log.info("Detected foreign key cycle: %s.%s added after both tables",
-                 qualified(owner), add.constraint_name)
+        why = "use_alter key" if fkc.use_alter else "foreign key cycle"
+        log.info("Detected %s: %s.%s added after the tables",
+                 why, qualified(owner), add.constraint_name)
         result.append(ops.ModifyTableOps(owner[1], [add], schema=owner[0]))
     return result
 
