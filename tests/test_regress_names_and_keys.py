@@ -240,3 +240,61 @@ def test_use_alter_key_exists_after_the_upgrade(tmp_path: Path, db_url: str) -> 
     project.upgrade()
     keys = sa.inspect(project.engine).get_foreign_keys("invoice")
     assert [key["name"] for key in keys] == ["fk_invoice_last_payment"]
+
+
+# -- 7. a unique constraint on the primary key's columns ----------------------------------------
+
+
+def _link_with_unique(with_table: bool, unique: bool = True) -> sa.MetaData:
+    metadata = sa.MetaData()
+    _keep(metadata)
+    if with_table:
+        sa.Table(
+            "membership", metadata,
+            sa.Column("group_id", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("user_id", sa.Integer, primary_key=True),
+            *([sa.UniqueConstraint("group_id", "user_id", name="uq_membership")] if unique
+              else []),
+        )
+        sa.Table("badge", metadata,
+                 sa.Column("id", sa.Integer, primary_key=True, unique=unique))
+    return metadata
+
+
+def test_unique_on_the_key_columns_round_trips(tmp_path: Path, backend: str, db_url: str) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = _full_cycle(project, _link_with_unique(False), _link_with_unique(True))
+    assert "sa.UniqueConstraint('group_id', 'user_id', name='uq_membership')" in rev.text
+
+
+@pytest.mark.backends("postgresql")
+def test_unique_on_the_key_columns_is_what_create_all_builds(
+    tmp_path: Path, db_url: str
+) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    project.create(_link_with_unique(True))
+    uniques = sa.inspect(project.engine).get_unique_constraints("membership")
+    assert uniques == []  # PostgreSQL kept the key alone, under the unique constraint's name
+    assert sa.inspect(project.engine).get_pk_constraint("membership")["name"] == "uq_membership"
+    assert project.diff(_link_with_unique(True)) == []
+    # The same models over a database built without the constraints: nothing to do either.
+    other = AlembicProject(tmp_path / "other", db_url)
+    _link_with_unique(True).drop_all(other.engine)
+    other.create(_link_with_unique(True, unique=False))
+    assert other.revision(_link_with_unique(True)) is None
+
+
+@pytest.mark.backends("postgresql")
+def test_unique_in_another_column_order_is_added(tmp_path: Path, db_url: str) -> None:
+    def metadata(unique: bool) -> sa.MetaData:
+        md = sa.MetaData()
+        sa.Table("membership", md,
+                 sa.Column("group_id", sa.Integer, primary_key=True, autoincrement=False),
+                 sa.Column("user_id", sa.Integer, primary_key=True),
+                 *([sa.UniqueConstraint("user_id", "group_id", name="uq_membership")]
+                   if unique else []))
+        return md
+
+    project = AlembicProject(tmp_path, db_url)
+    rev = _full_cycle(project, metadata(False), metadata(True))
+    assert "create_unique_constraint('uq_membership', ['user_id', 'group_id'])" in rev.text
