@@ -298,3 +298,41 @@ def test_unique_in_another_column_order_is_added(tmp_path: Path, db_url: str) ->
     project = AlembicProject(tmp_path, db_url)
     rev = _full_cycle(project, metadata(False), metadata(True))
     assert "create_unique_constraint('uq_membership', ['user_id', 'group_id'])" in rev.text
+
+
+# -- 10. foreign keys on a link table's key columns (MariaDB makes no index) ---------------------
+
+
+def _link_keys(with_keys: bool, naming: dict[str, str] | None = None) -> sa.MetaData:
+    metadata = sa.MetaData(naming_convention=naming) if naming else sa.MetaData()
+    sa.Table("team", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table("person", metadata, sa.Column("id", sa.Integer, primary_key=True))
+
+    def key(target: str) -> list[sa.ForeignKey]:
+        return [sa.ForeignKey(f"{target}.id")] if with_keys else []
+
+    sa.Table(
+        "team_person", metadata,
+        sa.Column("team_id", sa.Integer, *key("team"), primary_key=True, autoincrement=False),
+        sa.Column("person_id", sa.Integer, *key("person"), primary_key=True),
+    )
+    return metadata
+
+
+@pytest.mark.parametrize("naming", [None, NAMING_CONVENTION], ids=["made-up", "convention"])
+def test_keys_on_link_table_key_columns(
+    tmp_path: Path, backend: str, db_url: str, naming: dict[str, str] | None
+) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    rev = _full_cycle(project, _link_keys(False, naming), _link_keys(True, naming))
+    upgrade, downgrade = _split(rev)
+    if backend == "mariadb":
+        # The key's first column leads the primary key: the server makes no index for it.
+        assert "the server makes index fk_team_person_team_id_team" not in upgrade
+        assert "drop_index('fk_team_person_team_id_team')" not in downgrade
+        # The second column leads nothing: that index is made, and dropped after its key.
+        assert "# the server makes index fk_team_person_person_id_person" in upgrade
+        assert downgrade.index("fk_team_person_person_id_person'), type_='foreignkey')"
+                               if naming else
+                               "'fk_team_person_person_id_person', type_='foreignkey')") \
+            < downgrade.index("drop_index('fk_team_person_person_id_person')")
