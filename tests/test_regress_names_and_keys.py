@@ -336,3 +336,41 @@ def test_keys_on_link_table_key_columns(
                                if naming else
                                "'fk_team_person_person_id_person', type_='foreignkey')") \
             < downgrade.index("drop_index('fk_team_person_person_id_person')")
+
+
+# -- 17. MariaDB: a key re-created under its name with more columns ------------------------------
+
+
+def _widened_key(wide: bool) -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table(
+        "edition", metadata,
+        sa.Column("book_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("number", sa.Integer, primary_key=True),
+    )
+    columns = ["book_id", "number"] if wide else ["book_id"]
+    sa.Table(
+        "printing", metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("book_id", sa.Integer),
+        sa.Column("number", sa.Integer),
+        sa.ForeignKeyConstraint(columns, [f"edition.{c}" for c in columns],
+                                name="fk_printing_edition"),
+    )
+    return metadata
+
+
+@pytest.mark.backends("mariadb")
+@pytest.mark.parametrize("project_class", [AlembicProject, PlainAlembicProject],
+                         ids=["extension", "plain-alembic"])
+def test_widened_key_drops_its_old_index_first(
+    tmp_path: Path, db_url: str, project_class: type[AlembicProject]
+) -> None:
+    project = project_class(tmp_path, db_url)
+    rev = _full_cycle(project, _widened_key(False), _widened_key(True))
+    upgrade, downgrade = _split(rev)
+    drop_key = upgrade.index("drop_constraint(")
+    drop_index = upgrade.index("drop_index(")
+    add_key = upgrade.index("create_foreign_key(")
+    assert drop_key < drop_index < add_key
+    assert downgrade.index("create_index(") < downgrade.rindex("create_foreign_key(")

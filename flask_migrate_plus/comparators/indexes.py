@@ -28,9 +28,9 @@ FK, or like its first column when the FK has no name) and keeps it when the FK i
 Alembic hides it while the FK exists and proposes ``drop_index`` on every later run. Rule
 here: when this run drops an FK, a non-unique index that the model does not declare, whose
 columns are exactly the FK's columns and whose name is the FK's name or its first column's
-name, belongs to that FK and is dropped with it (after it; the downgrade recreates it before
-the FK). An index the model declares, or that an FK kept or added on the same columns
-still needs, is kept.
+name, belongs to that FK and is dropped with it (right after it, before anything the run
+creates; the downgrade recreates it before the FK). An index the model declares, or that an
+FK kept or added on the same columns still needs, is kept.
 
 On SQLite, the indexes a batch rebuild would lose are noted for the rewrite pass that keeps
 them through the rebuild (``rewrite.sqlite_rebuilds``). There are no option keys: disable
@@ -610,6 +610,18 @@ def compare_indexes(
     return PriorityDispatchResult.CONTINUE
 
 
+def _after_key_drop(modify_ops: ModifyTableOps, fk_name: str) -> int:
+    """The position just after the op that drops foreign key ``fk_name``: its index goes
+    before anything is created. A key re-created under the same name with more columns
+    makes the server turn that index into the new key's own, which it then refuses to drop."""
+    from alembic.operations import ops
+
+    for position, op in enumerate(modify_ops.ops):
+        if isinstance(op, ops.DropConstraintOp) and str(op.constraint_name) == fk_name:
+            return position + 1
+    return len(modify_ops.ops)
+
+
 def drop_implicit_fk_indexes(
     autogen_context: AutogenContext,
     modify_ops: ModifyTableOps,
@@ -659,7 +671,10 @@ def drop_implicit_fk_indexes(
             if name in reflected.names() and autogen_context.run_object_filters(
                 reflected.index(name), name, "index", True, None
             ):
-                modify_ops.ops.append(ops.DropIndexOp.from_index(reflected.index(name)))
+                modify_ops.ops.insert(
+                    _after_key_drop(modify_ops, fk_name),
+                    ops.DropIndexOp.from_index(reflected.index(name)),
+                )
                 handled.add(name)
                 log.info(
                     "Detected removed index %r on %r (made by the server for dropped FK %r)",
