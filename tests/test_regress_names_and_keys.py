@@ -374,3 +374,50 @@ def test_widened_key_drops_its_old_index_first(
     add_key = upgrade.index("create_foreign_key(")
     assert drop_key < drop_index < add_key
     assert downgrade.index("create_index(") < downgrade.rindex("create_foreign_key(")
+
+
+# -- 20. a primary-key column made nullable ------------------------------------------------------
+
+
+def _keyed(key: tuple[str, ...], nullable: tuple[str, ...]) -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table(
+        "ticket", metadata,
+        sa.Column("id", sa.Integer, nullable="id" in nullable, autoincrement=False),
+        sa.Column("code", sa.String(20), nullable="code" in nullable),
+        sa.Column("note", sa.String(20)),
+        *([sa.PrimaryKeyConstraint(*key)] if key else []),
+    )
+    return metadata
+
+
+PROJECTS = pytest.mark.parametrize(
+    "project_class", [AlembicProject, PlainAlembicProject], ids=["extension", "plain-alembic"]
+)
+
+
+@PROJECTS
+def test_key_dropped_before_its_column_is_nullable(
+    tmp_path: Path, backend: str, db_url: str, project_class: type[AlembicProject]
+) -> None:
+    project = project_class(tmp_path, db_url)
+    rev = _full_cycle(project, _keyed(("id",), ()), _keyed((), ("id", "code")))
+    upgrade, downgrade = _split(rev)
+    drop_key = "DROP PRIMARY KEY" if backend == "mariadb" else "type_='primary')"
+    add_key = "ADD PRIMARY KEY (id)" if backend == "mariadb" else "create_primary_key("
+    assert upgrade.index(drop_key) < _alter(upgrade, "id")
+    assert _alter(downgrade, "id") < downgrade.index(add_key)
+
+
+@PROJECTS
+def test_key_moved_to_another_column(
+    tmp_path: Path, backend: str, db_url: str, project_class: type[AlembicProject]
+) -> None:
+    # id loses the key and may hold NULL; code takes the key and may not.
+    project = project_class(tmp_path, db_url)
+    rev = _full_cycle(project, _keyed(("id",), ("code",)), _keyed(("code",), ("id",)))
+    upgrade, downgrade = _split(rev)
+    key = "PRIMARY KEY (code)" if backend == "mariadb" else "['code']"
+    assert _alter(upgrade, "code") < upgrade.index(key) < _alter(upgrade, "id")
+    old_key = "PRIMARY KEY (id)" if backend == "mariadb" else "['id']"
+    assert _alter(downgrade, "id") < downgrade.index(old_key) < _alter(downgrade, "code")

@@ -166,8 +166,9 @@ def keep_unique_in_key(
 
 
 def setup(plugin: Plugin) -> None:
-    """Register the table comparators (the unique-constraint one after Alembic's own); where
-    the key op is one raw statement it leaves batch blocks in ``raw_sql_out_of_batch``."""
+    """Register the table comparators (the unique-constraint one after Alembic's own). The
+    rewrite pass ``primary_key_first`` puts the key op before its columns become nullable;
+    where the op is one raw statement it leaves batch blocks in ``raw_sql_out_of_batch``."""
     register_renderers()
     install(plugin)
     plugin.add_autogenerate_comparator(compare_primary_key, "table", "primary_key")
