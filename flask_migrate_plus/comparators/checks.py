@@ -47,7 +47,7 @@ from ..ops.notes import ImpliedOp
 from ..ops.verbatim import VerbatimSQL
 from ..rewrite import install
 from ..schema.batch import batch_rebuilds
-from ..schema.names import check_name
+from ..schema.names import check_name, model_name
 from ..schema.run_state import once_per_run, run_state
 from .sql_text import compile_sql, ddl_compiler, dialect_family, normalize_sql
 
@@ -167,7 +167,7 @@ def _model_name(constraint: sa.CheckConstraint, dialect: sa.Dialect) -> str | No
     if constraint.name is None:
         return None
     try:
-        name = dialect.identifier_preparer.format_constraint(constraint, _alembic_quote=False)
+        name = model_name(constraint, dialect)
     except sa.exc.InvalidRequestError:
         return None  # a convention that needs a name the constraint does not have
     return name if isinstance(name, str) else None

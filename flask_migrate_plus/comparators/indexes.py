@@ -28,9 +28,9 @@ FK, or like its first column when the FK has no name) and keeps it when the FK i
 Alembic hides it while the FK exists and proposes ``drop_index`` on every later run. Rule
 here: when this run drops an FK, a non-unique index that the model does not declare, whose
 columns are exactly the FK's columns and whose name is the FK's name or its first column's
-name, belongs to that FK and is dropped with it (after it; the downgrade recreates it before
-the FK). An index the model declares, or that an FK kept or added on the same columns
-still needs, is kept.
+name, belongs to that FK and is dropped with it (right after it, before anything the run
+creates; the downgrade recreates it before the FK). An index the model declares, or that an
+FK kept or added on the same columns still needs, is kept.
 
 On SQLite, the indexes a batch rebuild would lose are noted for the rewrite pass that keeps
 them through the rebuild (``rewrite.sqlite_rebuilds``). There are no option keys: disable
@@ -53,6 +53,7 @@ from sqlalchemy.sql.elements import UnaryExpression, conv
 from ..ops import register_renderers
 from ..rewrite import install
 from ..schema.batch import REBUILD_LOSSES, batch_cannot_rebuild
+from ..schema.names import model_name, stored_name
 from ..schema.reflection import reflected_index_records
 from ..schema.run_state import once_per_run, run_state
 from .index_sql import CreateIndexText, parse_create_index
@@ -496,19 +497,19 @@ def reflected_indexes(
 
 
 def _model_name(index: sa.Index, autogen_context: AutogenContext) -> str | None:
-    from alembic.util import sqla_compat
-
-    name = sqla_compat._get_constraint_final_name(index, autogen_context.dialect)
-    return None if name is None else str(name)
+    return model_name(index, autogen_context.dialect)
 
 
-def _names_with_ops(modify_ops: ModifyTableOps, constraints: bool = True) -> set[str]:
-    """Index (and constraint) names Alembic or another plugin already emitted ops for."""
+def _names_with_ops(
+    modify_ops: ModifyTableOps, dialect: Dialect, constraints: bool = True
+) -> set[str]:
+    """Index (and constraint) names Alembic or another plugin already emitted ops for, as
+    the server stores them (Alembic's ops carry a model's long name uncut)."""
     names = set()
     for op in modify_ops.ops:
-        name = getattr(op, "index_name", None)
+        name = stored_name(getattr(op, "index_name", None), dialect, "index")
         if name is None and constraints:
-            name = getattr(op, "constraint_name", None)
+            name = stored_name(getattr(op, "constraint_name", None), dialect)
         if name is not None:
             names.add(str(name))
     return names
@@ -578,7 +579,7 @@ def compare_indexes(
             name = _model_name(index, autogen_context)
             if name is not None:
                 model[name] = index
-    handled = _names_with_ops(modify_ops)
+    handled = _names_with_ops(modify_ops, dialect)
 
     for name in sorted(model.keys() & in_database - handled):
         assert reflected is not None
@@ -609,6 +610,18 @@ def compare_indexes(
     return PriorityDispatchResult.CONTINUE
 
 
+def _after_key_drop(modify_ops: ModifyTableOps, fk_name: str) -> int:
+    """The position just after the op that drops foreign key ``fk_name``: its index goes
+    before anything is created. A key re-created under the same name with more columns
+    makes the server turn that index into the new key's own, which it then refuses to drop."""
+    from alembic.operations import ops
+
+    for position, op in enumerate(modify_ops.ops):
+        if isinstance(op, ops.DropConstraintOp) and str(op.constraint_name) == fk_name:
+            return position + 1
+    return len(modify_ops.ops)
+
+
 def drop_implicit_fk_indexes(
     autogen_context: AutogenContext,
     modify_ops: ModifyTableOps,
@@ -637,7 +650,7 @@ def drop_implicit_fk_indexes(
         tuple(op.local_cols) for op in modify_ops.ops if isinstance(op, ops.CreateForeignKeyOp)
     ]
     declared = {_model_name(ix, autogen_context) for ix in metadata_table.indexes}
-    handled = _names_with_ops(modify_ops, constraints=False)
+    handled = _names_with_ops(modify_ops, autogen_context.dialect, constraints=False)
     reflected: ReflectedIndexes | None = None
     for fk_name in sorted(dropped & fks.keys()):
         columns = tuple(fks[fk_name].column_keys)
@@ -658,7 +671,10 @@ def drop_implicit_fk_indexes(
             if name in reflected.names() and autogen_context.run_object_filters(
                 reflected.index(name), name, "index", True, None
             ):
-                modify_ops.ops.append(ops.DropIndexOp.from_index(reflected.index(name)))
+                modify_ops.ops.insert(
+                    _after_key_drop(modify_ops, fk_name),
+                    ops.DropIndexOp.from_index(reflected.index(name)),
+                )
                 handled.add(name)
                 log.info(
                     "Detected removed index %r on %r (made by the server for dropped FK %r)",

@@ -4,8 +4,9 @@ This plugin detects nothing by itself: its work is done by rewrite passes over t
 list of ops (``flask_migrate_plus.rewrite``, in the order written there), which run while it
 is switched on:
 
-- new and dropped tables in foreign-key order, cycles closed by keys added afterwards, the
-  indexes of new and dropped tables going with them (``table_order``);
+- every index and constraint name written as the server stores it (``server_names``);
+- new and dropped tables in foreign-key order, cycles closed and ``use_alter`` keys added
+  afterwards, the indexes of new and dropped tables going with them (``table_order``);
 - names for constraints the script creates or drops without one (``constraint_names``);
 - on MySQL/MariaDB, the index the server makes for a new foreign key dropped after it on
   downgrade (``mysql_fk_indexes``);

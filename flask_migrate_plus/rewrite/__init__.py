@@ -12,15 +12,19 @@ both directions). The order is written in :data:`PIPELINE` and matters:
    and make again anyway move into that values change.
 4. ``reuse_enum_types``: ``create_table`` does not re-create enum types the database has.
 5. ``keep_indexes_through_rebuilds``: SQLite rebuilds do not lose expression/DESC indexes.
-6. ``raw_sql_out_of_batch``: ops written as ``op.execute`` leave batch blocks.
-7. ``table_order``: tables in foreign-key order, cycles closed after, indexes with tables.
-8. ``constraint_names``: names for unnamed constraints the script creates or drops.
-9. ``mysql_fk_indexes``: the index MariaDB makes for a new key is dropped after it.
-10. ``not_null_backfill``: existing rows get a value for a new NOT NULL column.
-11. ``enum_types``: enum types follow the tables and columns that use them.
-12. ``type_objects``: extensions and composite types that new columns need.
-13. ``prerequisites``: every object created before its first user, dropped after its last.
-14. ``drop_notes``: every drop gets a comment and a warning line.
+6. ``primary_key_first``: a changed primary key lets go of its columns before they become
+   nullable; before ``raw_sql_out_of_batch``, which splits a block where the key op stands.
+7. ``raw_sql_out_of_batch``: ops written as ``op.execute`` leave batch blocks.
+8. ``server_names``: every model name as the server stores it, before any pass writes a
+   name into a note or derives one from it.
+9. ``table_order``: tables in foreign-key order, cycles closed after, indexes with tables.
+10. ``constraint_names``: names for unnamed constraints the script creates or drops.
+11. ``mysql_fk_indexes``: the index MariaDB makes for a new key is dropped after it.
+12. ``not_null_backfill``: existing rows get a value for a new NOT NULL column.
+13. ``enum_types``: enum types follow the tables and columns that use them.
+14. ``type_objects``: extensions and composite types that new columns need.
+15. ``prerequisites``: every object created before its first user, dropped after its last.
+16. ``drop_notes``: every drop gets a comment and a warning line.
 
 Each pass belongs to the plugins named with it and runs only when one of them is switched on
 (``~flask_migrate_plus.<name>`` in ``autogenerate_plugins`` switches a plugin off), and only
@@ -43,7 +47,9 @@ from . import (
     mysql_fk_indexes,
     not_null,
     prerequisites,
+    primary_key_order,
     raw_sql,
+    server_names,
     sqlite_rebuilds,
     table_order,
     type_casts,
@@ -79,8 +85,10 @@ PIPELINE: tuple[Pass, ...] = (
     Pass("reuse_enum_types", ("enums",), enum_types.reuse_existing_types, POSTGRESQL),
     Pass("keep_indexes_through_rebuilds", ("indexes",),
          sqlite_rebuilds.keep_indexes_through_rebuilds, frozenset({"sqlite"})),
+    Pass("primary_key_first", ("primary_keys",), primary_key_order.order_primary_key_changes),
     Pass("raw_sql_out_of_batch", ("identity", "primary_keys", "computed"),
          raw_sql.hoist_raw_sql_ops),
+    Pass("server_names", ("scripts",), server_names.store_names),
     Pass("table_order", ("scripts",), table_order.order_tables_and_keys),
     Pass("constraint_names", ("scripts",), constraint_names.name_constraints_pass),
     Pass("mysql_fk_indexes", ("scripts",), mysql_fk_indexes.mysql_key_indexes, MYSQL),

@@ -4,6 +4,11 @@ The server makes an index for a new foreign key whose columns no index leads wit
 it when the key is dropped; a downgrade that drops only the key leaves it behind, and the
 next autogenerate finds it left over. The index is written as a comment before the key (the
 server makes it), whose reverse is the real ``drop_index``, after the key's drop.
+
+Every index counts: the table's own, the primary key (a link table's key on ``(a_id,
+b_id)`` serves a key on ``a_id``: the server makes nothing, and a downgrade dropping an
+index it never made fails), and the indexes and unique constraints the run adds (the
+server drops the index it made once another one serves the key).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import Any
 from alembic.operations import ops
 
 from ..ops.notes import ImpliedOp
-from ..schema.reflection import reflected_index_records
+from ..schema.reflection import reflected_index_records, reflected_primary_key_columns
 from .op_tree import qualified, table_key
 
 
@@ -36,8 +41,11 @@ def mysql_key_indexes(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> None
             )
             if index["name"] not in dropped
         ]
+        leading.append(reflected_primary_key_columns(
+            autogen_context, container.table_name, container.schema
+        ))
         leading += [tuple(str(c) for c in op.columns) for op in container.ops
-                    if isinstance(op, ops.CreateIndexOp)]
+                    if isinstance(op, (ops.CreateIndexOp, ops.CreateUniqueConstraintOp))]
         new_ops: list[Any] = []
         for op in container.ops:
             if isinstance(op, ops.CreateForeignKeyOp) and op.constraint_name and not any(

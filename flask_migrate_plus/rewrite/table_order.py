@@ -4,6 +4,9 @@
   key that closes a cycle (``a.b_id -> b``, ``b.a_id -> a``) is left out of ``create_table``
   and added afterwards under an explicit name; on a drop it is dropped first, by its
   database name. A kept table that drops its key to a dropped table does so before the drop.
+- A ``use_alter=True`` key is added after the tables the same way, on servers that can
+  ALTER: ``CREATE TABLE`` leaves such a key out by design, so written inside
+  ``create_table`` it would never exist (SQLite, which cannot ALTER, keeps it inline).
 - The indexes of a table created or dropped by the script go with the table: the downgrade
   does not drop them one by one (MariaDB refuses to drop an index backing a foreign key).
 - In each table's block, foreign keys are dropped before anything else (an index may back
@@ -19,7 +22,7 @@ import sqlalchemy as sa
 from alembic.operations import ops
 
 from ..ops.notes import ImpliedOp, goes_with_table
-from ..schema.names import made_up_name
+from ..schema.names import made_up_name, stored_name
 from .op_tree import TableKey, foreign_keys_of, qualified, referred_key, table_key
 
 log = logging.getLogger("alembic.autogenerate.compare")
@@ -84,33 +87,44 @@ def _groups(top: list[Any]) -> list[tuple[str, TableKey | None, list[Any]]]:
     return groups
 
 
-def _name_of(fkc: sa.ForeignKeyConstraint, table: TableKey) -> str:
-    if isinstance(fkc.name, str) and fkc.name:  # a conv() of the naming convention too
-        return str(fkc.name)
+def _name_of(fkc: sa.ForeignKeyConstraint, table: TableKey, dialect: Any) -> str:
+    if isinstance(fkc.name, str) and fkc.name:
+        # As the server stores it; a naming convention's conv() stays one (written op.f()).
+        name: str = stored_name(fkc.name, dialect)
+        return name
     columns = [element.parent.name for element in fkc.elements]
     return made_up_name("fk", table[1], [*columns, referred_key(fkc)[1]])
 
 
-def _new_tables(groups: list[tuple[str, TableKey | None, list[Any]]]) -> list[Any]:
-    """The create groups in foreign-key order, then the keys that closed a cycle."""
+def _added_later(fkc: sa.ForeignKeyConstraint, dialect: Any) -> bool:
+    """A key ``CREATE TABLE`` leaves out: ``use_alter``, where the server can ALTER."""
+    return bool(fkc.use_alter) and bool(dialect.supports_alter)
+
+
+def _new_tables(groups: list[tuple[str, TableKey | None, list[Any]]], dialect: Any) -> list[Any]:
+    """The create groups in foreign-key order, then the keys that closed a cycle and the
+    ``use_alter`` keys."""
     creates = {key: run for kind, key, run in groups if kind == "create" and key}
+    keys = {key: foreign_keys_of(run[0].columns) for key, run in creates.items()}
+    later = [(key, fkc) for key, fkcs in keys.items() for fkc in fkcs if _added_later(fkc, dialect)]
     refs = {
-        key: [(fkc, referred_key(fkc)) for fkc in foreign_keys_of(run[0].columns)]
-        for key, run in creates.items()
+        key: [(fkc, referred_key(fkc)) for fkc in fkcs if not _added_later(fkc, dialect)]
+        for key, fkcs in keys.items()
     }
     order, deferred = creation_order(list(creates), refs)
     result: list[Any] = []
     for key in order:
         create, *modify = creates[key]
-        waiting = {id(fkc) for owner, fkc in deferred if owner == key}
+        waiting = {id(fkc) for owner, fkc in [*deferred, *later] if owner == key}
         create.columns = [item for item in create.columns if id(item) not in waiting]
         result.append(create)
         result += _hoist_indexes(modify, key, created=True)
-    for owner, fkc in deferred:
+    for owner, fkc in [*deferred, *later]:
         add = ops.CreateForeignKeyOp.from_constraint(fkc)
-        add.constraint_name = _name_of(fkc, owner)
-        log.info("Detected foreign key cycle: %s.%s added after both tables",
-                 qualified(owner), add.constraint_name)
+        add.constraint_name = _name_of(fkc, owner, dialect)
+        why = "use_alter key" if fkc.use_alter else "foreign key cycle"
+        log.info("Detected %s: %s.%s added after the tables",
+                 why, qualified(owner), add.constraint_name)
         result.append(ops.ModifyTableOps(owner[1], [add], schema=owner[0]))
     return result
 
@@ -176,7 +190,7 @@ def _drops_key_to(op: Any, tables: set[TableKey]) -> bool:
     return False
 
 
-def order_tables(upgrade_ops: ops.UpgradeOps) -> None:
+def order_tables(upgrade_ops: ops.UpgradeOps, dialect: Any) -> None:
     """Rewrite the top level: creates in key order, then drops in reverse key order.
 
     A kept table that drops its key to a dropped table does so before the drops.
@@ -194,7 +208,10 @@ def order_tables(upgrade_ops: ops.UpgradeOps) -> None:
             new_ops += [op for op in run if not any(op is e for e in early)]
         elif kind not in placed:
             placed.add(kind)
-            new_ops += _new_tables(groups) if kind == "create" else early + _dropped_tables(groups)
+            new_ops += (
+                _new_tables(groups, dialect) if kind == "create"
+                else early + _dropped_tables(groups)
+            )
     upgrade_ops.ops = new_ops
 
 
@@ -212,7 +229,7 @@ def _is_fk_drop(op: Any) -> bool:
 
 def order_tables_and_keys(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> None:
     """The pass: tables in key order, then each table's foreign-key drops first."""
-    order_tables(upgrade_ops)
+    order_tables(upgrade_ops, autogen_context.dialect)
     foreign_keys_first(upgrade_ops)
 
 

@@ -1,4 +1,12 @@
-"""Names for constraints the models leave unnamed, made one way everywhere.
+"""Constraint and index names: as the server stores them, and made up where the models give none.
+
+A name the models produce is compared and written in the form the server will keep. A
+name that SQLAlchemy made or was handed as final (a naming convention's, ``index=True``'s,
+``conv()`` / ``op.f()``) and that is longer than the dialect allows is cut by SQLAlchemy
+when it writes the DDL (``ix_some_long_name...`` becomes ``ix_some_long_na_7e6a``), and
+PostgreSQL keeps at most 63 bytes of any identifier. Compared in full, such a name is never
+found in the database; written in full, it is created twice or dropped under a name that
+does not exist. :func:`stored_name` and :func:`model_name` apply both cuts.
 
 A script must be able to drop what it creates, and ``drop_constraint`` needs a name; batch
 mode needs one even to create. Where the models' ``naming_convention`` gives none, we make
@@ -9,7 +17,13 @@ and cut with a stable hash below the shortest identifier limit of our servers.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.sql.elements import _truncated_label, conv
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect
 
 #: Longest name we make up: PostgreSQL cuts identifiers at 63 bytes, MariaDB refuses 65+.
 MAX_NAME_LENGTH = 60
@@ -28,14 +42,80 @@ def made_up_name(prefix: str, table: str, parts: Iterable[str]) -> str:
     return f"{name[:MAX_NAME_LENGTH - 9]}_{short_digest(name)}"
 
 
+def _clip_bytes(name: str, limit: int) -> str:
+    """PostgreSQL cuts an identifier to ``limit`` bytes, never inside a character."""
+    encoded = name.encode("utf-8")
+    if len(encoded) <= limit:
+        return name
+    return encoded[:limit].decode("utf-8", "ignore")
+
+
+#: What a server does by itself with a name longer than it keeps, by dialect (the others
+#: refuse such a name, and SQLAlchemy refuses a plain one before they see it).
+SERVER_CUTS: dict[str, Callable[[str, int], str]] = {"postgresql": _clip_bytes}
+
+
+def _server_cut(name: str, dialect: Dialect) -> str:
+    cut = SERVER_CUTS.get(dialect.name)
+    return name if cut is None else cut(name, dialect.max_identifier_length)
+
+
+def stored_name(name: Any, dialect: Dialect, kind: str = "constraint") -> Any:
+    """``name`` as the server will store it, for an ``"index"`` or a ``"constraint"``.
+
+    Only a name SQLAlchemy treats as final (``conv()``, a naming convention's) is cut with
+    its hash, exactly as SQLAlchemy's DDL compiler does; a plain string is left whole
+    (SQLAlchemy refuses a too long one). None stays None.
+    """
+    if not isinstance(name, str):
+        return name
+    stored = name
+    if isinstance(name, _truncated_label):
+        preparer = dialect.identifier_preparer
+        truncate = (
+            preparer.truncate_and_render_index_name
+            if kind == "index"
+            else preparer.truncate_and_render_constraint_name
+        )
+        stored = truncate(name, _alembic_quote=False)
+    stored = _server_cut(stored, dialect)
+    # A conv stays a conv: rendered op.f(), never run through a naming convention again.
+    return conv(stored) if isinstance(name, conv) else stored
+
+
+def model_name(constraint: Any, dialect: Dialect) -> str | None:
+    """The name the server will give a model's index or constraint; None when it has none.
+
+    A name left to a naming convention until DDL time is worked out here as SQLAlchemy
+    will work it out, then cut as the server stores it.
+    """
+    given = constraint.name
+    if given is None:
+        return None
+    name = dialect.identifier_preparer.format_constraint(constraint, _alembic_quote=False)
+    if name is None:
+        return None
+    stored = _server_cut(name, dialect)
+    # A convention's name (a conv, or one not worked out yet) stays a conv once cut.
+    return conv(stored) if isinstance(given, conv) or not isinstance(given, str) else stored
+
+
 def check_name(table: str, sql: str) -> str:
     """The name we give an unnamed CHECK: its table and a digest of its text."""
     return made_up_name("ck", table, [short_digest(sql)])
 
 
+#: PostgreSQL's longest identifier in bytes (``NAMEDATALEN - 1``), as it names an object.
+POSTGRESQL_NAME_BYTES = 63
+
+
 def default_primary_key_name(table_name: str) -> str:
-    """The name PostgreSQL gives an unnamed primary key; ours for keys that have none."""
-    return f"{table_name}_pkey"
+    """The name PostgreSQL gives an unnamed primary key; ours for keys that have none.
+
+    PostgreSQL shortens a long table name so that ``<table>_pkey`` fits its limit.
+    """
+    suffix = "_pkey"
+    return f"{_clip_bytes(table_name, POSTGRESQL_NAME_BYTES - len(suffix))}{suffix}"
 
 
 #: What batch mode calls the database's unnamed constraints while it drops one of them

@@ -21,3 +21,16 @@ def reflected_index_records(
 
     records = _InspectorConv(autogen_context.inspector).get_indexes(table_name, schema=schema)
     return list(records)  # type: ignore[arg-type]
+
+
+def reflected_primary_key_columns(
+    autogen_context: AutogenContext, table_name: str, schema: str | None
+) -> tuple[str, ...]:
+    """The columns of one table's primary key, in key order, as Alembic reflected them."""
+    from alembic.autogenerate.compare.util import _InspectorConv
+
+    inspector = autogen_context.inspector
+    record = _InspectorConv(inspector)._return_from_cache(
+        table_name, schema, "alembic_pk_constraint", inspector.get_pk_constraint
+    )
+    return tuple(str(name) for name in (record or {}).get("constrained_columns") or ())
