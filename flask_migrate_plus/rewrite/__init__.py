@@ -5,20 +5,24 @@ here, as small passes run by one pipeline, once per autogenerate run, after ever
 and before Alembic builds the downgrade (the reverse of the result, so every pass holds in
 both directions). The order is written in :data:`PIPELINE` and matters:
 
-1. ``postgresql_casts``: type changes across families get ``USING`` casts, both ways.
-2. ``enum_default_changes``: default changes on an enum type's columns move into the type's
+1. ``keep_ddl_objects``: indexes and constraints a table's DDL listeners create are not
+   dropped (before the passes that act on drops).
+2. ``postgresql_casts``: type changes across families get ``USING`` casts, both ways.
+3. ``enum_default_changes``: default changes on an enum type's columns move into the type's
    values change, which must drop and set defaults around its own work.
-3. ``reuse_enum_types``: ``create_table`` does not re-create enum types the database has.
-4. ``keep_indexes_through_rebuilds``: SQLite rebuilds do not lose expression/DESC indexes.
-5. ``raw_sql_out_of_batch``: ops written as ``op.execute`` leave batch blocks.
-6. ``table_order``: tables in foreign-key order, cycles closed after, indexes with tables.
-7. ``constraint_names``: names for unnamed constraints the script creates or drops.
-8. ``mysql_fk_indexes``: the index MariaDB makes for a new key is dropped after it.
-9. ``not_null_backfill``: existing rows get a value for a new NOT NULL column.
-10. ``enum_types``: enum types follow the tables and columns that use them.
-11. ``type_objects``: extensions and composite types that new columns need.
-12. ``prerequisites``: every object created before its first user, dropped after its last.
-13. ``drop_notes``: every drop gets a comment and a warning line.
+4. ``reuse_enum_types``: ``create_table`` does not re-create enum types the database has.
+5. ``keep_indexes_through_rebuilds``: SQLite rebuilds do not lose expression/DESC indexes.
+6. ``raw_sql_out_of_batch``: ops written as ``op.execute`` leave batch blocks.
+7. ``table_order``: tables in foreign-key order, cycles closed after, indexes with tables.
+8. ``constraint_names``: names for unnamed constraints the script creates or drops.
+9. ``mysql_fk_indexes``: the index MariaDB makes for a new key is dropped after it.
+10. ``not_null_backfill``: existing rows get a value for a new NOT NULL column.
+11. ``enum_types``: enum types follow the tables and columns that use them.
+12. ``type_objects``: extensions and composite types that new columns need.
+13. ``table_ddl``: a new table's DDL listeners run next to its ``create_table`` (after the
+    table's final place and its indexes are settled).
+14. ``prerequisites``: every object created before its first user, dropped after its last.
+15. ``drop_notes``: every drop gets a comment and a warning line.
 
 Each pass belongs to the plugins named with it and runs only when one of them is switched on
 (``~flask_migrate_plus.<name>`` in ``autogenerate_plugins`` switches a plugin off), and only
@@ -43,6 +47,7 @@ from . import (
     prerequisites,
     raw_sql,
     sqlite_rebuilds,
+    table_ddl,
     table_order,
     type_casts,
     type_objects,
@@ -71,6 +76,7 @@ class Pass:
 
 #: Every pass, in the order it runs (see the module docstring for why).
 PIPELINE: tuple[Pass, ...] = (
+    Pass("keep_ddl_objects", ("scripts", "indexes"), table_ddl.keep_ddl_objects),
     Pass("postgresql_casts", ("types",), type_casts.add_postgresql_casts, POSTGRESQL),
     Pass("enum_default_changes", ("enums",), enum_types.take_default_changes, POSTGRESQL),
     Pass("reuse_enum_types", ("enums",), enum_types.reuse_existing_types, POSTGRESQL),
@@ -83,6 +89,7 @@ PIPELINE: tuple[Pass, ...] = (
     Pass("not_null_backfill", ("scripts",), not_null.fill_not_null_columns),
     Pass("enum_types", ("scripts",), enum_types.follow_enum_types, POSTGRESQL),
     Pass("type_objects", ("scripts",), type_objects.create_type_objects, POSTGRESQL),
+    Pass("table_ddl", ("scripts",), table_ddl.write_table_ddl),
     Pass("prerequisites", ("scripts", "schemas", "sequences"), prerequisites.place_prerequisites),
     Pass("drop_notes", ("scripts",), drop_notes.note_drops),
 )
