@@ -1,9 +1,11 @@
 """Which database objects autogenerate may look at: the user's filters plus ours.
 
 Tables the application does not own (PostGIS's ``spatial_ref_sys``, its topology and tiger
-schemas, anything in ``MIGRATE_PLUS_IGNORE_TABLES``) are never compared, so never dropped.
-Our filters are combined with the user's own ``include_name`` / ``include_object``: an
-object is included only when both agree.
+schemas, and whatever ``MIGRATE_PLUS_IGNORE_TABLES`` adds to those) are never compared, so
+never dropped. Our filters are combined with the user's own ``include_name`` /
+``include_object``: an object is included only when both agree. These are name patterns,
+known before any connection; what PostgreSQL extensions own, whatever its name, is read
+from the catalog once per run and left out by the ``schemas`` plugin itself.
 """
 
 from __future__ import annotations

@@ -34,7 +34,8 @@ COMPARATORS = (
 
 #: Tables that belong to database extensions, never to the application: PostGIS's own
 #: table and its topology / tiger geocoder schemas. A pattern matches ``table`` or
-#: ``schema.table`` (fnmatch globs).
+#: ``schema.table`` (fnmatch globs). ``MIGRATE_PLUS_IGNORE_TABLES`` adds to these; on
+#: PostgreSQL every table an extension owns is left out anyway, whatever its name.
 DEFAULT_IGNORE_TABLES = ("spatial_ref_sys", "topology.*", "tiger.*", "tiger_data.*")
 
 TYPE_RENDERING_CHOICES = ("impl", "decorator")
@@ -112,6 +113,12 @@ def _strings(key: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _ignore_tables(key: str, value: Any) -> tuple[str, ...]:
+    """The user's patterns after the defaults: setting the key never un-ignores PostGIS."""
+    patterns = _strings(key, value)
+    return DEFAULT_IGNORE_TABLES + tuple(p for p in patterns if p not in DEFAULT_IGNORE_TABLES)
+
+
 def _imports(key: str, value: Any) -> tuple[str, ...]:
     lines = _strings(key, value)
     for line in lines:
@@ -171,7 +178,7 @@ _KEYS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "MIGRATE_PLUS_TYPE_RENDERING": ("type_rendering", _type_rendering),
     "MIGRATE_PLUS_LOCK": ("lock", _bool),
     "MIGRATE_PLUS_LOCK_TIMEOUT": ("lock_timeout", _seconds),
-    "MIGRATE_PLUS_IGNORE_TABLES": ("ignore_tables", _strings),
+    "MIGRATE_PLUS_IGNORE_TABLES": ("ignore_tables", _ignore_tables),
     "MIGRATE_PLUS_SCHEMAS": ("schemas", _schemas),
 }
 KNOWN_KEYS = tuple(_KEYS)

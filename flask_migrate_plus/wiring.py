@@ -17,11 +17,14 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from alembic.operations.ops import MigrationScript
 from alembic.runtime.migration import MigrationContext
+from alembic.util import to_tuple
 
 from .describe import describe_op
 from .filters import ignore_tables_name_filter, ignore_tables_object_filter
+from .ops.execute import SERVER_WARNINGS
 from .ops.notes import HeaderOp, ImpliedOp, needs_review
 from .renderers.directives import DIRECTIVE_HOOKS
 from .renderers.types import render_item as render_our_types
@@ -31,6 +34,10 @@ from .rewrite.op_tree import walk
 # "No changes in schema detected." goes where Flask-Migrate's env.py sends it, so it prints
 # under any alembic.ini, including one written by Flask-Migrate.
 log = logging.getLogger("alembic.env")
+# Server warnings during upgrade/downgrade, next to Alembic's "Running upgrade ..." lines:
+# a logger under "alembic" stays on under any alembic.ini and env.py (Flask-Migrate's
+# fileConfig() disables every logger its ini does not name, "flask_migrate_plus" included).
+migration_log = logging.getLogger("alembic.runtime.migration")
 
 #: Alembic's own comparators plus every comparator module this package publishes.
 BUILTIN_PLUGINS = "alembic.autogenerate.*"
@@ -38,6 +45,10 @@ OUR_PLUGIN_PREFIX = "flask_migrate_plus"
 
 ProcessRevisionDirectives = Callable[[MigrationContext, Any, list[MigrationScript]], None]
 RenderItem = Callable[[str, Any, Any], "str | bool"]
+
+
+READ_WARNINGS = sa.text("SELECT pg_catalog.current_setting(:name, true)")
+CLEAR_WARNINGS = sa.text("SELECT pg_catalog.set_config(:name, '', false)")
 
 
 def autogenerate_plugins(disabled: Iterable[str] = ()) -> list[str]:
@@ -126,6 +137,27 @@ def add_headers(
                 container.ops.insert(0, HeaderOp(header_lines(container)))
 
 
+def relay_server_warnings(ctx: MigrationContext, step: Any, heads: Any, run_args: Any) -> None:
+    """Print the WARNINGs our SQL raised on the server during a migration step, one line each.
+
+    Scripts leave some decisions to the server, which says what it decided in a WARNING (a
+    schema kept because something the models do not describe is still in it). psql shows
+    those (``--sql``); online, SQLAlchemy passes them to a logger that is off under every
+    alembic.ini, so the same SQL also leaves them in a session setting
+    (``ops.execute.SERVER_WARNINGS``), read here. An ``on_version_apply`` hook: it runs after
+    every step, on PostgreSQL, online.
+    """
+    if ctx.as_sql or ctx.connection is None or ctx.dialect.name != "postgresql":
+        return
+    setting = {"name": SERVER_WARNINGS}
+    posted = ctx.connection.execute(READ_WARNINGS, setting).scalar()
+    if not posted:
+        return
+    for line in str(posted).splitlines():
+        migration_log.warning("%s", line)
+    ctx.connection.execute(CLEAR_WARNINGS, setting)
+
+
 def chain_process_revision_directives(
     *functions: ProcessRevisionDirectives | None,
 ) -> ProcessRevisionDirectives:
@@ -189,6 +221,8 @@ def alembic_configure_args(
         note_downgrades,
         add_headers,
     )
+    args["on_version_apply"] = (*to_tuple(args.get("on_version_apply"), default=()),
+                                relay_server_warnings)
     ignored = (options or {}).get("ignore_tables") or ()
     args["include_name"] = ignore_tables_name_filter(ignored, args.get("include_name"))
     args["include_object"] = ignore_tables_object_filter(ignored, args.get("include_object"))

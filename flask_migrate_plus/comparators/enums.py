@@ -14,6 +14,9 @@ unseen (ENUM order is the sort order there, so it matters).
   indexes and constraints that hold a constant of it, read in one more query. What follows
   from it for the other ops (defaults moved into the op, dependents that the migration drops
   anyway, existing types not created again) is done by rewrite passes (``rewrite.enum_types``).
+  Which columns count is Alembic's own answer: the tables and columns it compares are noted
+  as it dispatches them, so the user's ``include_name`` / ``include_object`` hooks are
+  asked nothing beyond what Alembic asks them.
 - MySQL/MariaDB: the ENUM is part of the column type, so this works per column in
   "column"/"types", comparing the value *lists*; a difference becomes Alembic's own
   ``modify_type`` and stops Alembic's order-blind comparison for that column.
@@ -26,9 +29,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from alembic.operations import ops
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 
@@ -36,6 +41,7 @@ from ..ops import register_renderers
 from ..ops.enums import EnumColumn, EnumDependent, SyncEnumValuesOp, free_temporary_name
 from ..rewrite import install
 from ..schema.enums import TypeKey, enum_catalog, enum_dependents, schema_key
+from ..schema.run_state import run_state
 from ..schema.types import native_enum
 
 log = logging.getLogger("alembic.autogenerate.compare")
@@ -49,40 +55,82 @@ _OTHER_KINDS = {"v": "view", "m": "materialized view", "c": "composite type", "f
 # -- PostgreSQL: one op per enum type -----------------------------------------------------------
 
 
-def _table_included(autogen_context: Any, schema: str | None, table: sa.Table | str) -> bool:
-    name = table if isinstance(table, str) else table.name
-    if not autogen_context.run_name_filters(name, "table", {"schema_name": schema}):
-        return False
-    if isinstance(table, str):  # in the database only: offer the filter a stand-in
-        table = sa.Table(name, sa.MetaData(), schema=schema)
-        return bool(autogen_context.run_object_filters(table, name, "table", True, None))
-    return bool(autogen_context.run_object_filters(table, name, "table", False, None))
+# What Alembic compared: its answers, recorded as it dispatches, never asked again. Alembic
+# asks ``include_name`` about reflected names only, and ``include_object`` with its own
+# ``compare_to``; asking the hooks about model-only tables, or with other arguments, would
+# break hooks written against that contract.
+_COMPARED = "flask_migrate_plus.enums.compared"
 
 
-def _column_included(autogen_context: Any, schema: str | None, column: sa.Column[Any]) -> bool:
-    parents = {"table_name": column.table.name, "schema_name": schema}
-    return bool(
-        autogen_context.run_name_filters(column.name, "column", parents)
-        and autogen_context.run_object_filters(column, column.name, "column", False, None)
-    )
+@dataclass
+class ComparedTable:
+    """One table Alembic compared, created or dropped: the columns it looked at."""
+
+    model_columns: list[sa.Column[Any]] = field(default_factory=list)
+    database_columns: set[str] = field(default_factory=set)
+
+
+def _compared_tables(autogen_context: Any) -> dict[tuple[str | None, str], ComparedTable]:
+    return run_state(autogen_context, _COMPARED).setdefault("tables", {})
+
+
+def _compared(autogen_context: Any, schema: str | None, tname: str) -> ComparedTable:
+    key = (schema_key(schema, autogen_context.dialect.default_schema_name), tname)
+    return _compared_tables(autogen_context).setdefault(key, ComparedTable())
+
+
+def record_compared_table(
+    autogen_context: Any,
+    modify_table_ops: Any,
+    schema: str | None,
+    tname: str,
+    conn_table: sa.Table | None,
+    metadata_table: sa.Table | None,
+) -> PriorityDispatchResult:
+    """Note a table Alembic compares: a new one brings all its columns, an existing one the
+    columns Alembic adds (the ones it compares arrive through :func:`record_compared_column`),
+    a dropped one takes all of the database's."""
+    record = _compared(autogen_context, schema, tname)
+    if conn_table is None and metadata_table is not None:
+        record.model_columns.extend(metadata_table.columns)
+    elif metadata_table is None and conn_table is not None:
+        record.database_columns.update(column.name for column in conn_table.columns)
+    else:
+        record.model_columns.extend(
+            op.column for op in modify_table_ops.ops if isinstance(op, ops.AddColumnOp)
+        )
+    return PriorityDispatchResult.CONTINUE
+
+
+def record_compared_column(
+    autogen_context: Any,
+    alter_column_op: Any,
+    schema: str | None,
+    tname: str,
+    cname: str,
+    conn_col: sa.Column[Any],
+    metadata_col: sa.Column[Any],
+) -> PriorityDispatchResult:
+    """Note a column Alembic compares on both sides."""
+    record = _compared(autogen_context, schema, tname)
+    record.model_columns.append(metadata_col)
+    record.database_columns.add(cname)
+    return PriorityDispatchResult.CONTINUE
 
 
 def _declared_enums(
-    autogen_context: Any, schemas: set[str | None], default_schema: str | None
+    autogen_context: Any, default_schema: str | None
 ) -> dict[TypeKey, tuple[str, ...]]:
-    """The value list the models give each enum type, from the tables and columns compared."""
+    """The value list the models give each enum type, from the columns Alembic compared."""
     declared: dict[TypeKey, tuple[str, ...]] = {}
     conflicting: set[TypeKey] = set()
+    compared = _compared_tables(autogen_context)
     for table in autogen_context.sorted_tables:
-        schema = schema_key(table.schema, default_schema)
-        if schema not in schemas or not _table_included(autogen_context, schema, table):
-            continue
-        for column in table.columns:
+        record = compared.get((schema_key(table.schema, default_schema), table.name))
+        for column in record.model_columns if record is not None else ():
             enum, _ = native_enum(column.type, autogen_context.dialect)
             if enum is None or not enum.name or not enum.enums:
                 continue  # ENUM(name=..., create_type=False) with no values: a reference
-            if not _column_included(autogen_context, schema, column):
-                continue
             key = (schema_key(enum.schema, default_schema), enum.name)
             values = tuple(enum.enums)
             if declared.setdefault(key, values) != values and key not in conflicting:
@@ -95,39 +143,34 @@ def _qualified(schema: str | None, name: str) -> str:
     return f"{schema}.{name}" if schema else name
 
 
-def _database_column_included(
-    autogen_context: Any, schema: str | None, row: Any, metadata_tables: dict[Any, sa.Table]
-) -> bool:
-    table = metadata_tables.get((schema, row.table_name))
-    if not _table_included(autogen_context, schema, row.table_name if table is None else table):
-        return False
-    column = None if table is None else table.columns.get(row.column_name)
-    if column is not None:
-        return _column_included(autogen_context, schema, column)
-    parents = {"table_name": row.table_name, "schema_name": schema}
-    return bool(autogen_context.run_name_filters(row.column_name, "column", parents))
+def _dropped_columns(upgrade_ops: Any, default_schema: str | None) -> set[tuple[Any, ...]]:
+    """(schema, table, column) of every column the script drops."""
+    return {
+        (schema_key(container.schema, default_schema), container.table_name, op.column_name)
+        for container in upgrade_ops.ops if isinstance(container, ops.ModifyTableOps)
+        for op in container.ops if isinstance(op, ops.DropColumnOp)
+    }
 
 
 def _rebuild_blockers(
     autogen_context: Any,
+    upgrade_ops: Any,
     rows: Iterable[Any],
-    schemas: set[str | None],
     default_schema: str | None,
 ) -> list[str]:
     """Users of the type that the migration may not cast: other relation kinds, or columns
-    outside this run (another schema, or left out by include_name/include_object)."""
-    metadata_tables = {
-        (schema_key(table.schema, default_schema), table.name): table
-        for table in autogen_context.sorted_tables
-    }
+    Alembic did not compare (another schema, or left out by include_name/include_object)."""
+    compared = _compared_tables(autogen_context)
+    dropped = _dropped_columns(upgrade_ops, default_schema)
     blockers = []
     for row in rows:
         schema = schema_key(row.table_schema, default_schema)
         where = f"{_qualified(schema, row.table_name)}.{row.column_name}"
+        record = compared.get((schema, row.table_name))
         if row.kind not in _TABLE_KINDS:
             blockers.append(f"{_OTHER_KINDS.get(row.kind, row.kind)} {where}")
-        elif schema not in schemas or not _database_column_included(
-            autogen_context, schema, row, metadata_tables
+        elif (record is None or row.column_name not in record.database_columns) and (
+            (schema, row.table_name, row.column_name) not in dropped
         ):
             blockers.append(f"excluded column {where}")
     return blockers
@@ -160,7 +203,7 @@ def compare_postgresql_enums(
     """Emit one :class:`SyncEnumValuesOp` per enum type whose values the models changed."""
     dialect = autogen_context.dialect
     default_schema = dialect.default_schema_name
-    declared = _declared_enums(autogen_context, schemas, default_schema)
+    declared = _declared_enums(autogen_context, default_schema)
     if not declared:
         return PriorityDispatchResult.CONTINUE  # no native enum in the models: no query
     existing, users = enum_catalog(autogen_context)
@@ -184,7 +227,8 @@ def compare_postgresql_enums(
         )
         rebuilds = op.recreates_type or op.reverse().recreates_type
         blockers = (
-            _rebuild_blockers(autogen_context, rows, schemas, default_schema) if rebuilds else []
+            _rebuild_blockers(autogen_context, upgrade_ops, rows, default_schema)
+            if rebuilds else []
         )
         name = _qualified(key[0], key[1])
         if blockers:
@@ -243,6 +287,15 @@ def setup(plugin: Plugin) -> None:
     """Register the comparators, and the renderer of the op they emit."""
     register_renderers()
     install(plugin)
+    # Alembic's answers to the user's hooks, noted while it dispatches tables and columns.
+    plugin.add_autogenerate_comparator(
+        record_compared_table, "table", "enum_users", qualifier="postgresql",
+        priority=DispatchPriority.FIRST,
+    )
+    plugin.add_autogenerate_comparator(
+        record_compared_column, "column", "enum_users", qualifier="postgresql",
+        priority=DispatchPriority.FIRST,
+    )
     # LAST: after Alembic's "tables" comparator, whose create_table ops it adjusts.
     plugin.add_autogenerate_comparator(
         compare_postgresql_enums,

@@ -9,6 +9,9 @@ reflects every schema on the server (``pg_catalog`` aside), PostGIS's ``tiger`` 
   any listed in ``opts["migrate_plus_schemas"]`` (``"auto"``, the default, lists none;
   ``None`` leaves everything to Alembic), minus the server's and extensions' own schemas,
   then through the user's ``include_name(name, "schema", {})``;
+- tables and sequences that PostgreSQL extensions own (PostGIS's ``spatial_ref_sys``,
+  whatever its name) are left out of the run before anything is compared, by filters of
+  the run itself: one catalog query (``schema.extensions``);
 - it dispatches Alembic's "schema" comparators with that set and stops Alembic's own;
 - what happens to a named schema missing on the server is a per-dialect rule: PostgreSQL
   gets a ``CreateObjectOp(Schema(...))`` before the schema's first user in the script (its
@@ -18,6 +21,7 @@ reflects every schema on the server (``pg_catalog`` aside), PostGIS's ``tiger`` 
   attached database, stop with one line.
 
 Catalog reads: one query per run (``get_schema_names``), only when the models name a schema;
+on PostgreSQL one more, for what extensions own;
 and reflection is batched per schema and kind (Alembic batches only its first schema), so
 the query count does not grow with the number of tables.
 
@@ -38,6 +42,8 @@ from alembic.util import CommandError, DispatchPriority, PriorityDispatchResult
 from ..ops import register_renderers
 from ..ops.objects import CreateObjectOp, Schema
 from ..rewrite import install
+from ..schema.enums import schema_key
+from ..schema.extensions import extension_members
 from ..schema.types import type_schemas, wrapped_types
 
 if TYPE_CHECKING:
@@ -218,6 +224,34 @@ def add_schema_creates(upgrade_ops: ops.UpgradeOps, missing: set[str]) -> None:
     upgrade_ops.ops[:0] = creates
 
 
+# -- what extensions own ---------------------------------------------------------------------
+
+
+def leave_out_extension_members(autogen_context: AutogenContext) -> None:
+    """Keep the tables and sequences that extensions own out of every comparison of this run.
+
+    Filters of the run itself, after the user's (so the user's hooks still see what Alembic
+    shows them): every comparator, Alembic's and ours, asks them before it looks at a
+    reflected name or a model object. ``AutogenContext`` keeps its filter lists in
+    ``_name_filters`` / ``_object_filters`` (Alembic 1.5 and later), one pair per run.
+    """
+    members = extension_members(autogen_context)
+    if not members:
+        return
+    default = autogen_context.dialect.default_schema_name
+
+    def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+        schema = schema_key((parent_names or {}).get("schema_name"), default)
+        return (type_, schema, name) not in members
+
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
+                       compare_to: Any) -> bool:
+        return (type_, schema_key(getattr(obj, "schema", None), default), name) not in members
+
+    autogen_context._name_filters.append(include_name)
+    autogen_context._object_filters.append(include_object)
+
+
 # -- the comparator ----------------------------------------------------------------------------
 
 
@@ -225,7 +259,9 @@ def compare_schemas(
     autogen_context: AutogenContext, upgrade_ops: ops.UpgradeOps
 ) -> PriorityDispatchResult:
     """Run Alembic's "schema" comparators over the application's schemas, instead of Alembic's
-    own selection (``include_schemas``); do nothing when the setting is None."""
+    own selection (``include_schemas``); do nothing when the setting is None. Either way,
+    what extensions own is left out first."""
+    leave_out_extension_members(autogen_context)
     extra = _setting(autogen_context)
     if extra is None:
         return PriorityDispatchResult.CONTINUE

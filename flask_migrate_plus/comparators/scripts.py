@@ -13,6 +13,8 @@ is switched on:
 - existing rows filled for a new NOT NULL column (``not_null_backfill``);
 - PostgreSQL enum types, extensions and composite types created before the tables that use
   them and dropped after (``enum_types``, ``type_objects``, ``prerequisites``);
+- the DDL listeners of a new table run next to its ``create_table``, and an index or
+  constraint such DDL made is never dropped (``table_ddl``, ``keep_ddl_objects``);
 - a comment and a warning line for every drop (``drop_notes``).
 """
 

@@ -26,10 +26,11 @@ from . import (
     objects,
     primary_keys,
     sequences,
+    table_ddl,
 )
 
 _MODULES = (notes, objects, sequences, identity, primary_keys, enums, casts, checks, comments,
-            batch, generated)
+            batch, generated, table_ddl)
 
 
 def renderers() -> dict[type, Callable[..., Any]]:

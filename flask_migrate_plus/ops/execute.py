@@ -38,9 +38,33 @@ def execute_line(autogen_context: Any, sql: str) -> str:
     return f"{module_prefix(autogen_context)}execute({escape_binds(sql)!r})"
 
 
+def execute_lines(autogen_context: Any, sql: str) -> list[str]:
+    """``op.execute(...)`` for SQL of several lines: one string literal per line, so the
+    script shows the statement as it was written (one line gives :func:`execute_line`)."""
+    parts = escape_binds(sql).splitlines(keepends=True)
+    if len(parts) <= 1:
+        return [execute_line(autogen_context, sql)]
+    return [f"{module_prefix(autogen_context)}execute(", *[f"    {part!r}" for part in parts], ")"]
+
+
 def sql_literal(value: str) -> str:
     """A standard SQL string literal (quotes doubled)."""
     return "'" + value.replace("'", "''") + "'"
+
+
+#: A PostgreSQL session setting that collects the WARNINGs our SQL raises, one per line: a
+#: driver keeps a server's WARNING from the user, so ``wiring.relay_server_warnings`` reads
+#: them from here after each migration step and prints them.
+SERVER_WARNINGS = "migrate_plus.warnings"
+
+
+def pg_post_warning(message_expression: str) -> str:
+    """A PL/pgSQL statement adding the text ``message_expression`` to :data:`SERVER_WARNINGS`."""
+    setting = sql_literal(SERVER_WARNINGS)
+    return (
+        f"PERFORM pg_catalog.set_config({setting}, concat_ws(chr(10), nullif("
+        f"pg_catalog.current_setting({setting}, true), ''), {message_expression}), false);"
+    )
 
 
 def do_block(body: str) -> str:

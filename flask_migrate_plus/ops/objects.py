@@ -17,7 +17,15 @@ from typing import Any, ClassVar
 
 from alembic.operations.ops import MigrateOperation
 
-from .execute import comment_lines, execute_line, module_prefix
+from .execute import (
+    comment_lines,
+    do_block,
+    execute_line,
+    execute_lines,
+    module_prefix,
+    pg_post_warning,
+    sql_literal,
+)
 from .sequences import SequenceState, sequence_constructor
 
 #: How an object is known across ops: (kind, schema, name).
@@ -53,6 +61,40 @@ class DatabaseObject:
         raise NotImplementedError
 
 
+#: PostgreSQL: drop the schema only when nothing is left in it, else keep it and say what
+#: holds it. The server decides, so the same text runs online and in ``--sql`` output.
+#: ``pg_depend`` rows of type ``n`` on the schema are exactly what ``DROP SCHEMA`` (without
+#: CASCADE) would refuse over. The WARNING is what psql shows; online the driver swallows
+#: it, so the message also goes to the :data:`SERVER_WARNINGS` mailbox, which the
+#: ``on_version_apply`` hook of ``wiring`` prints. No ``%`` anywhere: ``--sql`` output would
+#: double it. ``{name}`` is the quoted name as a literal, ``{schema}`` the quoted name.
+PG_DROP_SCHEMA_IF_EMPTY = """
+DECLARE
+    left_over text;
+    message text;
+BEGIN
+    IF pg_catalog.to_regnamespace({name}) IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT string_agg(held.what, ', ' ORDER BY held.what) INTO left_over
+    FROM (
+        SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) AS what
+        FROM pg_catalog.pg_depend d
+        WHERE d.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
+          AND d.refobjid = pg_catalog.to_regnamespace({name})
+          AND d.deptype = 'n'
+    ) AS held;
+    IF left_over IS NULL THEN
+        DROP SCHEMA {schema};
+    ELSE
+        message := 'schema ' || {name} || ' is kept: it still holds ' || left_over;
+        RAISE WARNING USING MESSAGE = message;
+        {mailbox}
+    END IF;
+END
+"""
+
+
 @dataclass(frozen=True)
 class Schema(DatabaseObject):
     """A schema the models name and the server lacks (``CREATE SCHEMA IF NOT EXISTS``).
@@ -60,8 +102,10 @@ class Schema(DatabaseObject):
     ``enum_types`` names the enum types the same script's tables create in the schema: the
     tables' own DDL creates them, but ``op.drop_table`` leaves them behind, and a schema
     that still holds a type cannot be dropped; so the drop drops them first. The schema
-    itself is dropped without CASCADE: a schema still holding anything (objects the
-    application does not own) makes the server refuse rather than lose them.
+    itself is dropped only when it is empty, never with CASCADE: a schema still holding
+    objects the models do not describe (a function the application made there, a table of
+    another tool) is kept, with a server WARNING naming what is in it, rather than lost or
+    failing the whole downgrade.
     """
 
     kind: ClassVar[str] = "schema"
@@ -77,17 +121,23 @@ class Schema(DatabaseObject):
                 f"sa.schema.CreateSchema({self.name!r}, if_not_exists=True))"]
 
     def drop_lines(self, autogen_context: Any) -> list[str]:
-        # The type drops are SQL text, not sa.Enum(...).drop(bind, checkfirst=True): that
-        # would query the server, which ``downgrade --sql`` (offline) has none of.
+        # Plain SQL text throughout, never a call that queries (sa.Enum(...).drop(bind,
+        # checkfirst=True)): ``downgrade --sql`` (offline) has no server to ask.
         preparer = autogen_context.dialect.identifier_preparer
+        schema = preparer.quote_schema(self.name)
         lines = [
-            execute_line(autogen_context, f"DROP TYPE IF EXISTS {preparer.quote_schema(self.name)}."
-                                          f"{preparer.quote(type_name)}")
+            execute_line(autogen_context,
+                         f"DROP TYPE IF EXISTS {schema}.{preparer.quote(type_name)}")
             for type_name in self.enum_types
         ]
-        lines.append(f"{module_prefix(autogen_context)}execute("
-                     f"sa.schema.DropSchema({self.name!r}, if_exists=True))")
-        return lines
+        if autogen_context.dialect.name != "postgresql":
+            lines.append(f"{module_prefix(autogen_context)}execute("
+                         f"sa.schema.DropSchema({self.name!r}, if_exists=True))")
+            return lines
+        body = PG_DROP_SCHEMA_IF_EMPTY.format(
+            name=sql_literal(schema), schema=schema, mailbox=pg_post_warning("message")
+        )
+        return lines + execute_lines(autogen_context, do_block(body))
 
 
 @dataclass(frozen=True)

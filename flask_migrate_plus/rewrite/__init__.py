@@ -5,26 +5,30 @@ here, as small passes run by one pipeline, once per autogenerate run, after ever
 and before Alembic builds the downgrade (the reverse of the result, so every pass holds in
 both directions). The order is written in :data:`PIPELINE` and matters:
 
-1. ``postgresql_casts``: type changes across families get ``USING`` casts, both ways.
-2. ``enum_default_changes``: default changes on an enum type's columns move into the type's
+1. ``keep_ddl_objects``: indexes and constraints a table's DDL listeners create are not
+   dropped (before the passes that act on drops).
+2. ``postgresql_casts``: type changes across families get ``USING`` casts, both ways.
+3. ``enum_default_changes``: default changes on an enum type's columns move into the type's
    values change, which must drop and set defaults around its own work.
-3. ``enum_dependents``: drops of indexes and CHECKs that an enum type's rebuild must drop
+4. ``enum_dependents``: drops of indexes and CHECKs that an enum type's rebuild must drop
    and make again anyway move into that values change.
-4. ``reuse_enum_types``: ``create_table`` does not re-create enum types the database has.
-5. ``keep_indexes_through_rebuilds``: SQLite rebuilds do not lose expression/DESC indexes.
-6. ``primary_key_first``: a changed primary key lets go of its columns before they become
+5. ``reuse_enum_types``: ``create_table`` does not re-create enum types the database has.
+6. ``keep_indexes_through_rebuilds``: SQLite rebuilds do not lose expression/DESC indexes.
+7. ``primary_key_first``: a changed primary key lets go of its columns before they become
    nullable; before ``raw_sql_out_of_batch``, which splits a block where the key op stands.
-7. ``raw_sql_out_of_batch``: ops written as ``op.execute`` leave batch blocks.
-8. ``server_names``: every model name as the server stores it, before any pass writes a
+8. ``raw_sql_out_of_batch``: ops written as ``op.execute`` leave batch blocks.
+9. ``server_names``: every model name as the server stores it, before any pass writes a
    name into a note or derives one from it.
-9. ``table_order``: tables in foreign-key order, cycles closed after, indexes with tables.
-10. ``constraint_names``: names for unnamed constraints the script creates or drops.
-11. ``mysql_fk_indexes``: the index MariaDB makes for a new key is dropped after it.
-12. ``not_null_backfill``: existing rows get a value for a new NOT NULL column.
-13. ``enum_types``: enum types follow the tables and columns that use them.
-14. ``type_objects``: extensions and composite types that new columns need.
-15. ``prerequisites``: every object created before its first user, dropped after its last.
-16. ``drop_notes``: every drop gets a comment and a warning line.
+10. ``table_order``: tables in foreign-key order, cycles closed after, indexes with tables.
+11. ``constraint_names``: names for unnamed constraints the script creates or drops.
+12. ``mysql_fk_indexes``: the index MariaDB makes for a new key is dropped after it.
+13. ``not_null_backfill``: existing rows get a value for a new NOT NULL column.
+14. ``enum_types``: enum types follow the tables and columns that use them.
+15. ``type_objects``: extensions and composite types that new columns need.
+16. ``table_ddl``: a new table's DDL listeners run next to its ``create_table`` (after the
+    table's final place and its indexes are settled).
+17. ``prerequisites``: every object created before its first user, dropped after its last.
+18. ``drop_notes``: every drop gets a comment and a warning line.
 
 Each pass belongs to the plugins named with it and runs only when one of them is switched on
 (``~flask_migrate_plus.<name>`` in ``autogenerate_plugins`` switches a plugin off), and only
@@ -51,6 +55,7 @@ from . import (
     raw_sql,
     server_names,
     sqlite_rebuilds,
+    table_ddl,
     table_order,
     type_casts,
     type_objects,
@@ -79,6 +84,7 @@ class Pass:
 
 #: Every pass, in the order it runs (see the module docstring for why).
 PIPELINE: tuple[Pass, ...] = (
+    Pass("keep_ddl_objects", ("scripts", "indexes"), table_ddl.keep_ddl_objects),
     Pass("postgresql_casts", ("types",), type_casts.add_postgresql_casts, POSTGRESQL),
     Pass("enum_default_changes", ("enums",), enum_types.take_default_changes, POSTGRESQL),
     Pass("enum_dependents", ("enums",), enum_types.take_dependent_drops, POSTGRESQL),
@@ -95,6 +101,7 @@ PIPELINE: tuple[Pass, ...] = (
     Pass("not_null_backfill", ("scripts",), not_null.fill_not_null_columns),
     Pass("enum_types", ("scripts",), enum_types.follow_enum_types, POSTGRESQL),
     Pass("type_objects", ("scripts",), type_objects.create_type_objects, POSTGRESQL),
+    Pass("table_ddl", ("scripts",), table_ddl.write_table_ddl),
     Pass("prerequisites", ("scripts", "schemas", "sequences"), prerequisites.place_prerequisites),
     Pass("drop_notes", ("scripts",), drop_notes.note_drops),
 )
