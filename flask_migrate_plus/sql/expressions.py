@@ -1,0 +1,113 @@
+"""SQL expressions (CHECKs, ``Computed`` columns, index expressions and predicates) in one
+canonical form, so a model's text and what the database gives back compare equal when they
+mean the same thing.
+
+Servers do not give back what they were told: PostgreSQL adds casts (``s::text``) and
+parentheses, rewrites ``IN (...)`` as ``= ANY (ARRAY[...])``, expands ``BETWEEN``, writes
+``LIKE`` as ``~~`` and ``x IS NOT DISTINCT FROM y`` as ``NOT x IS DISTINCT FROM y``;
+MariaDB backquotes names, lowercases keywords, renames functions (``lower`` becomes
+``lcase``) and pushes ``NOT`` into comparisons; SQLite keeps the text as written. Both
+sides are read into tokens, the same list of rewrite rules undoes each such change on
+both, and the tokens are joined with single spaces.
+
+Deliberately lossy, towards "equal": casts are dropped, and grouping parentheses too (kept
+only for calls and lists), names are compared without letter case and numbers by value. A
+change that only alters a cast or the precedence goes unseen; that is rare, and the reverse
+mistake (a change proposed on every run) is not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache, partial
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+
+from .dialects import BACKSLASH_ESCAPES, SYNONYMS, dialect_family
+from .lexer import QUOTED, Token, tokenize
+from .predicates import (
+    any_array_as_in,
+    between_as_comparisons,
+    negated_predicates,
+    not_distinct_from,
+    single_value_in,
+)
+from .spelling import (
+    KEYWORDS,
+    canonical_words,
+    drop_grouping_parentheses,
+    mod_calls,
+    signed_numbers,
+    stored_phrases,
+    strip_cast_calls,
+    strip_casts,
+)
+
+Rule = Callable[[list[Token]], list[Token]]
+
+#: The rules every family runs, in order. Words have one spelling before these run (so
+#: each rule reads one spelling); casts go before the predicate rules look for operands;
+#: grouping parentheses go last, once no rule needs them to find an operand.
+_RULES: tuple[Rule, ...] = (
+    signed_numbers,
+    stored_phrases,
+    strip_casts,
+    strip_cast_calls,
+    any_array_as_in,
+    between_as_comparisons,
+    not_distinct_from,
+    single_value_in,
+    negated_predicates,
+    drop_grouping_parentheses,
+)
+
+#: Rules that must read a family's own words before they are renamed.
+_FAMILY_RULES: dict[str, tuple[Rule, ...]] = {"mysql": (mod_calls,)}
+
+#: A name that reads the same without quotes.
+_PLAIN_NAME = re.compile(r"[^\W\d][\w$]*")
+
+
+def normalize_sql(text: str, dialect_name: str) -> str:
+    """``text`` in canonical form for ``dialect_name``; equal results mean the same SQL."""
+    family = dialect_family(dialect_name)
+    tokens = tokenize(text, backslash_escapes=family in BACKSLASH_ESCAPES)
+    for rule in _rules(family):
+        tokens = rule(tokens)
+    return " ".join([_spelling(token) for token in tokens])
+
+
+def compile_sql(clause: Any, dialect: Dialect) -> str:
+    """The SQL text of a model expression as ``CREATE TABLE`` would emit it for ``dialect``.
+
+    Literals inline, no table prefix; the ``%%`` escaping meant for the DBAPI is undone,
+    because the database stores a single ``%``.
+    """
+    compiler = ddl_compiler(dialect)
+    text = compiler.sql_compiler.process(clause, include_table=False, literal_binds=True)
+    if getattr(dialect.identifier_preparer, "_double_percents", False):
+        text = text.replace("%%", "%")
+    return str(text)
+
+
+def ddl_compiler(dialect: Dialect) -> Any:
+    """A DDL compiler with no statement: what types' CHECK ``_create_rule`` functions expect."""
+    return dialect.ddl_compiler(dialect, None)  # type: ignore[arg-type]
+
+
+@cache
+def _rules(family: str) -> tuple[Rule, ...]:
+    words = partial(canonical_words, synonyms=SYNONYMS.get(family, {}))
+    return (*_FAMILY_RULES.get(family, ()), words, *_RULES)
+
+
+def _spelling(token: Token) -> str:
+    """A token's text in the result: its value, a name quoted when a bare word could not
+    say it (``"a b"``, ``"and"``)."""
+    if token.kind == QUOTED and (
+        token.value in KEYWORDS or not _PLAIN_NAME.fullmatch(token.value)
+    ):
+        return '"' + token.value.replace('"', '""') + '"'
+    return token.value
