@@ -2,7 +2,7 @@
 
 Alembic compares no CHECK constraints by default, and its opt-in ``checkconstraint_byname``
 matches by name only. Here the two sides are matched by their normalised SQL text first
-(``sql_text.normalize_sql``), so an unnamed model CHECK equals the constraint the database
+(``sql.expressions.normalize_sql``), so an unnamed model CHECK equals the constraint the database
 named for it (``t_a_check``, ``CONSTRAINT_1``); what is left is matched by name (a changed
 text: drop + create), then dropped or created.
 
@@ -32,8 +32,9 @@ from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.sql.elements import conv
 
+from ..sql.dialects import dialect_family
+from ..sql.expressions import compile_sql, ddl_compiler, normalize_sql
 from .run_state import run_state
-from .sql_text import compile_sql, ddl_compiler, dialect_family, normalize_sql
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext

@@ -8,7 +8,7 @@ every backend, SQLite included (inside batch mode, the table is recreated). The 
 ``op.drop_column`` / ``op.add_column`` (with the column's indexes dropped before and created
 again after); the downgrade restores the reflected definition.
 
-The expression is compared through ``sql_text.normalize_sql`` (PostgreSQL adds casts and
+The expression is compared through ``sql.expressions.normalize_sql`` (PostgreSQL adds casts and
 parentheses, MariaDB backquotes and renames functions), and the STORED/VIRTUAL flag where the
 database reports it, a model's unspecified flag meaning the dialect's default. A plain column
 that becomes generated is dropped and added the same way (its values become derived ones, as
@@ -25,7 +25,8 @@ import sqlalchemy as sa
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 
-from .sql_text import compile_sql, dialect_family, normalize_sql
+from ..sql.dialects import dialect_family
+from ..sql.expressions import compile_sql, normalize_sql
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext

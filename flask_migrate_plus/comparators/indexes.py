@@ -1,7 +1,7 @@
 """Comparator plugin ``flask_migrate_plus.indexes``: the index details Alembic does not see.
 
 Alembic's own index comparison (``"table"``/``"indexes"``) compares uniqueness and column
-names (PostgreSQL: also expressions). It misses (research/alembic-gaps.md (b), (c)):
+names (PostgreSQL: also expressions). It misses:
 
 - SQLite expression indexes (skipped with a warning), and DESC columns on SQLite and MariaDB;
 - partial-index predicates (``postgresql_where``, ``sqlite_where``), plain <-> partial;
@@ -15,7 +15,7 @@ is compared with ``!=``; a difference is a drop + create. Most indexes are only 
 those, uniqueness and column names say everything (``plain_shape``), read straight from the
 reflection records without building index objects, which costs time on large schemas.
 Indexes Alembic cannot reflect (SQLite expression indexes) are added and dropped here.
-Expressions and predicates are compared through ``sql_text.normalize_sql``, like CHECKs.
+Expressions and predicates are compared through ``sql.expressions.normalize_sql``, like CHECKs.
 Alembic's own ``drop_index`` ops get the fully reflected index, so their downgrade recreates
 it with all its options.
 
@@ -50,9 +50,9 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression, conv
 
-from .index_sql import CreateIndexText, parse_create_index
+from ..sql.expressions import normalize_sql
+from ..sql.index_ddl import CreateIndexText, parse_create_index
 from .run_state import once_per_run, run_state
-from .sql_text import normalize_sql
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext

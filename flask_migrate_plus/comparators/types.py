@@ -28,7 +28,7 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import CompileError
 
-from .default_text import dialect_family
+from ..sql.dialects import dialect_family
 from .type_casts import add_postgresql_casts, implementation
 
 if TYPE_CHECKING:
