@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.engine import Dialect
 
 from .dialects import BACKSLASH_ESCAPES, SYNONYMS, dialect_family
-from .lexer import QUOTED, Token, tokenize
+from .lexer import NUMBER, QUOTED, Token, tokenize
 from .predicates import (
     any_array_as_in,
     between_as_comparisons,
@@ -48,13 +48,14 @@ from .spelling import (
 Rule = Callable[[list[Token]], list[Token]]
 
 #: The rules every family runs, in order. Words have one spelling before these run (so
-#: each rule reads one spelling); casts go before the predicate rules look for operands;
-#: grouping parentheses go last, once no rule needs them to find an operand.
+#: each rule reads one spelling); casts go before numbers (``-(5)::integer``) and before
+#: the predicate rules look for operands; grouping parentheses go last, once no rule needs
+#: them to find an operand.
 _RULES: tuple[Rule, ...] = (
-    signed_numbers,
     stored_phrases,
     strip_casts,
     strip_cast_calls,
+    signed_numbers,
     any_array_as_in,
     between_as_comparisons,
     not_distinct_from,
@@ -110,4 +111,8 @@ def _spelling(token: Token) -> str:
         token.value in KEYWORDS or not _PLAIN_NAME.fullmatch(token.value)
     ):
         return '"' + token.value.replace('"', '""') + '"'
+    if token.kind == NUMBER and token.value[0] == "-":
+        # spelled as an unmerged sign is: once parentheses are gone, ``-(5 + a)`` reads as
+        # ``- 5 + a``, and a second reading would merge what the first could not
+        return "- " + token.value[1:]
     return token.value

@@ -8,8 +8,9 @@ in it never read alike.
 
 Kinds and their canonical values:
 
-- ``STRING``: a string literal, re-quoted the standard way (``'it''s'``); with
-  ``backslash_escapes`` (MySQL, MariaDB) ``\\n``, ``\\'`` ... are read first;
+- ``STRING``: a string literal with its quotes doubled (``'it''s'``); with
+  ``backslash_escapes`` (MySQL, MariaDB) its escapes (``\\n``, ``\\'`` ...) are read and
+  only backslashes written as escapes;
 - ``NAME``: a bare identifier or keyword, lower-cased; any Unicode letter counts
   (``größe``);
 - ``QUOTED``: a quoted identifier (``"a b"``, ```a b```, and ``[a b]`` with
@@ -17,7 +18,8 @@ Kinds and their canonical values:
 - ``NUMBER``: a numeric literal, written as ``canonical_number`` does (``.5`` is ``0.5``);
 - ``OPERATOR``: an operator, multi-character ones as one token (``::``, ``@>``, ``!~~*``);
 - ``PUNCT``: ``( ) [ ] , . ; :``;
-- ``OTHER``: any other single character.
+- ``OTHER``: any other single character, or a quote nothing closes with the rest of the
+  text.
 
 Three helpers read structure every normaliser needs: ``closing``/``opening`` (the partner
 of a bracket), ``cast_end`` (how far a PostgreSQL ``::type`` cast reaches) and
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
 from functools import cache
 from typing import NamedTuple
 
@@ -70,7 +72,9 @@ _OPERATORS = (
 )
 _OPERATOR = "(?P<operator>" + "|".join(map(re.escape, _OPERATORS)) + r"|[-+*/%<>=~!^&|#@?])"
 _PUNCT = r"(?P<punct>[()\[\],.;:])"
-_OTHER = r"(?P<other>.)"
+#: A quote that nothing closes takes the rest of the text: read on, its quoted part would
+#: become tokens that a second reading (of text joined anew) could see otherwise.
+_OTHER = r"(?P<other>['\"`].*|.)"
 
 
 @cache
@@ -136,14 +140,20 @@ def _unescape(match: re.Match[str]) -> str:
 
 
 def _canonical_string(literal: str, backslash_escapes: bool) -> str:
+    """The literal with its quotes doubled, and (with ``backslash_escapes``) only its
+    backslashes escaped: ``'it\\'s'`` is ``'it''s'``, so that each value has one spelling,
+    which reads back as the same value."""
     if backslash_escapes and "\\" in literal:
         body = _ESCAPE.sub(_unescape, literal[1:-1])
-        return "'" + body.replace("'", "''") + "'"
-    return literal  # already in the standard spelling
+        return "'" + body.replace("\\", "\\\\").replace("'", "''") + "'"
+    return literal  # already in that spelling
 
 
 #: Beyond this many digits a number is written with an exponent instead of in full.
 _PLAIN_DIGITS = 40
+
+#: Arithmetic that never rounds (the default context keeps 28 digits).
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 def canonical_number(text: str) -> str:
@@ -164,7 +174,7 @@ def canonical_number(text: str) -> str:
         return text
     if not value:
         return "0"
-    value = value.normalize()
+    value = value.normalize(_EXACT)
     if abs(value.adjusted()) > _PLAIN_DIGITS:
         return str(value)
     return format(value, "f")
@@ -263,11 +273,25 @@ def top_level(tokens: Sequence[Token], start: int = 0, end: int | None = None) -
     return found
 
 
+def inside_groups(tokens: Sequence[Token], start: int, end: int) -> tuple[int, int]:
+    """The bounds of ``tokens[start:end]`` without the parentheses that wrap all of it."""
+    while end - start >= 2 and is_at(tokens, start, PUNCT, "(") and (
+        closing(tokens, start) == end - 1
+    ):
+        start, end = start + 1, end - 1
+    return start, end
+
+
 # -- casts ----------------------------------------------------------------------------------
 
 #: Words that continue a type name after its first word (``character varying``,
 #: ``double precision``, ``timestamp(3) with time zone``).
 TYPE_NAME_WORDS = frozenset({"varying", "precision", "with", "without", "time", "zone"})
+
+
+def is_cast(tokens: Sequence[Token], operator: int) -> bool:
+    """Whether the ``::`` at ``operator`` is followed by a type name, as a cast is."""
+    return is_at(tokens, operator + 1, NAME) or is_at(tokens, operator + 1, QUOTED)
 
 
 def cast_end(tokens: Sequence[Token], operator: int) -> int:

@@ -8,13 +8,25 @@ order, after the words, numbers and casts have one spelling.
 
 from __future__ import annotations
 
-from .lexer import NAME, OPERATOR, PUNCT, Token, closing, is_at, is_word, reads, top_level
+from .lexer import (
+    NAME,
+    OPERATOR,
+    PUNCT,
+    Token,
+    closing,
+    inside_groups,
+    is_at,
+    is_word,
+    reads,
+    top_level,
+)
 from .operands import (
     AND,
     IS,
     MEMBERSHIP,
     NOT,
     OR,
+    XOR,
     level,
     operand_end,
     operand_start,
@@ -132,16 +144,12 @@ def _distinct_under_not(tokens: list[Token], index: int) -> tuple[list[Token], i
     """The rewrite of the ``NOT`` at ``index`` and the index after it, if it negates an
     ``IS DISTINCT FROM``."""
     end = operand_end(tokens, index + 1, NOT)
-    found = _distinct_parts(tokens, index + 1, end)
-    if found is not None:
-        return _not_distinct(tokens, index + 1, found, end), end
-    close = closing(tokens, index + 1) if is_at(tokens, index + 1, PUNCT, "(") else None
-    if close is not None and close + 1 == end:  # NOT (x IS DISTINCT FROM y)
-        found = _distinct_parts(tokens, index + 2, close)
-        if found is not None:
-            return [tokens[index + 1], *_not_distinct(tokens, index + 2, found, close),
-                    tokens[close]], end
-    return None
+    start, stop = inside_groups(tokens, index + 1, end)  # NOT ((x IS DISTINCT FROM y))
+    found = _distinct_parts(tokens, start, stop)
+    if found is None:
+        return None
+    return [*tokens[index + 1 : start], *_not_distinct(tokens, start, found, stop),
+            *tokens[stop:end]], end
 
 
 def _distinct_parts(tokens: list[Token], start: int, end: int) -> int | None:
@@ -187,37 +195,33 @@ def negated_predicates(tokens: list[Token]) -> list[Token]:
     """``NOT`` pushed into predicates, as MariaDB stores them: ``NOT (a + 1 = 3)`` is
     ``a + 1 <> 3``, ``NOT (s LIKE 'x')`` is ``s NOT LIKE 'x'``, ``NOT (s IS NULL)`` is
     ``s IS NOT NULL``, ``NOT (a > 0 AND b > 0)`` is ``(a <= 0 OR b <= 0)`` (same truth table,
-    NULL included). A ``NOT`` over anything else stays."""
-    out: list[Token] = []
-    index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        if is_word(token, "not") and level(tokens, index) == NOT:
+    NULL included). A ``NOT`` over anything else stays. Inner ones first, so that
+    ``NOT (NOT (a = 1))`` is ``a = 1``."""
+    for index in range(len(tokens) - 1, -1, -1):
+        if is_word(tokens[index], "not") and level(tokens, index) == NOT:
             end = operand_end(tokens, index + 1, NOT)
-            inner = tokens[index + 1 : end]
-            if inner and is_at(inner, 0, PUNCT, "(") and closing(inner, 0) == len(inner) - 1:
-                inner = inner[1:-1]
-            negated = _negate(inner)
+            negated = _negate(tokens[slice(*inside_groups(tokens, index + 1, end))])
             if negated is not None:
-                out += negated
-                index = end
-                continue
-        out.append(token)
-        index += 1
-    return out
+                tokens = [*tokens[:index], *negated, *tokens[end:]]
+    return tokens
 
 
 def _negate(tokens: list[Token]) -> list[Token] | None:
-    """The negation of ``p1 AND p2 ...`` (or all ORs) of simple predicates; else None."""
-    cuts = [k for k in top_level(tokens) if is_word(tokens[k], "and", "or")
-            and level(tokens, k) in (AND, OR)]
-    if len({tokens[k].value for k in cuts}) > 1:
+    """The negation of ``tokens`` when it is built of simple predicates with AND and OR
+    (De Morgan, at any depth of parentheses); else None."""
+    start, stop = inside_groups(tokens, 0, len(tokens))
+    tokens = tokens[start:stop]
+    tops = [k for k in top_level(tokens) if level(tokens, k) in (OR, XOR, AND)]
+    if any(is_word(tokens[k], "xor") for k in tops):
         return None
+    cuts = [k for k in tops if is_word(tokens[k], "or")] or tops  # the loosest first
+    if not cuts:
+        return _negate_predicate(tokens)
     flipped = {"and": "or", "or": "and"}
-    out: list[Token] = []
+    out: list[Token] = [tokens[0].rewritten(PUNCT, "(")]
     start = 0
     for cut in [*cuts, len(tokens)]:
-        negated = _negate_predicate(tokens[start:cut])
+        negated = _negate(tokens[start:cut])
         if negated is None:
             return None
         if start:
@@ -225,9 +229,7 @@ def _negate(tokens: list[Token]) -> list[Token] | None:
             out.append(connective._replace(value=flipped[connective.value]))
         out += negated
         start = cut + 1
-    if not cuts:
-        return out
-    return [tokens[0].rewritten(PUNCT, "("), *out, tokens[-1].rewritten(PUNCT, ")")]
+    return [*out, tokens[-1].rewritten(PUNCT, ")")]
 
 
 def _negate_predicate(tokens: list[Token]) -> list[Token] | None:
@@ -254,3 +256,4 @@ def _negate_predicate(tokens: list[Token]) -> list[Token] | None:
             return [*tokens[:first], *tokens[first + 1 :]]
         return [*tokens[:first], token.rewritten(NAME, "not"), *tokens[first:]]
     return None
+

@@ -28,6 +28,7 @@ from .lexer import (
     canonical_number,
     cast_end,
     closing,
+    is_cast,
     tokenize,
 )
 from .spelling import canonical_words
@@ -130,7 +131,7 @@ def _drop_literal_casts(tokens: list[Token]) -> list[Token]:
             out[-1].kind in (STRING, NUMBER) or (out[-1].kind == NAME and out[-1].value == "null")
         )
         if after_literal and token.kind == OPERATOR and token.value == "::" and (
-            index + 1 < len(tokens)
+            is_cast(tokens, index)
         ):
             index = cast_end(tokens, index)
             continue

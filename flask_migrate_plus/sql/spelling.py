@@ -21,12 +21,15 @@ from .lexer import (
     canonical_number,
     cast_end,
     closing,
+    inside_groups,
     is_at,
+    is_cast,
     is_punct,
     is_word,
     reads,
     top_level,
 )
+from .operands import NOT, level, operand_end
 
 #: Keywords met between operands: a ``-`` after one is a sign, a ``(`` after one groups.
 KEYWORDS = frozenset({
@@ -62,7 +65,9 @@ def canonical_words(tokens: list[Token], synonyms: dict[str, tuple[str, str]]) -
                 out += [token.rewritten(*word) for word in OPERATOR_WORDS[value]]
             else:
                 out.append(token)
-            if kind == NAME and value in NILADIC_FUNCTIONS and reads(tokens, index + 1, "(", ")"):
+            if out[-1].kind == NAME and out[-1].value in NILADIC_FUNCTIONS and reads(
+                tokens, index + 1, "(", ")"
+            ):
                 skip_to = index + 3
         else:
             out.append(token)
@@ -95,7 +100,8 @@ def mod_calls(tokens: list[Token]) -> list[Token]:
 
 def signed_numbers(tokens: list[Token]) -> list[Token]:
     """A signed numeric literal is one value however it is spelled: ``-100``, ``- 100``,
-    ``'-100'``, ``(-100)``, ``-(100)``, ``(+ 20)`` (PostgreSQL), ``20`` (MariaDB drops ``+``)."""
+    ``'-100'``, ``(-100)``, ``-(100)``, ``(+ 20)`` (PostgreSQL), ``20`` (MariaDB drops ``+``).
+    A unary ``+`` says nothing and goes."""
     tokens = [_number_in_quotes(token) for token in tokens]
     previous = -1
     while len(tokens) != previous:
@@ -128,18 +134,20 @@ def _unwrap_numbers(tokens: list[Token]) -> list[Token]:
 
 
 def _merge_signs(tokens: list[Token]) -> list[Token]:
-    """A ``-`` or ``+`` that starts an operand joins the number after it: ``- 1`` is ``-1``."""
+    """A ``-`` that starts an operand joins the number after it: ``- 1`` is ``-1``."""
     out: list[Token] = []
     for token in tokens:
+        if token.kind == OPERATOR and token.value == "+" and _operand_starts(out, len(out)):
+            continue  # unary plus
         if (
             token.kind == NUMBER
             and out
-            and out[-1].kind == OPERATOR and out[-1].value in ("-", "+")
+            and out[-1].kind == OPERATOR and out[-1].value == "-"
             and _operand_starts(out, len(out) - 1)
         ):
             sign = out[-1]
             value = token.value
-            if sign.value == "-" and value != "0":
+            if value != "0":
                 value = value[1:] if value.startswith("-") else "-" + value
             out[-1] = Token(NUMBER, value, sign.start, token.end)
         else:
@@ -173,14 +181,12 @@ def strip_casts(tokens: list[Token]) -> list[Token]:
     index = 0
     while index < len(tokens):
         token = tokens[index]
-        if not (token.kind == OPERATOR and token.value == "::"):
+        if not (token.kind == OPERATOR and token.value == "::" and is_cast(tokens, index)):
             out.append(token)
             index += 1
             continue
-        if out and out[-1].kind == STRING and is_at(tokens, index + 1, NAME) and (
-            tokens[index + 1].value in NUMERIC_TYPES
-        ):
-            out[-1] = out[-1]._replace(kind=NUMBER, value=canonical_number(out[-1].value[1:-1]))
+        if out and is_at(tokens, index + 1, NAME) and tokens[index + 1].value in NUMERIC_TYPES:
+            out[-1] = _number_in_quotes(out[-1])
         index = cast_end(tokens, index)
     return out
 
@@ -208,10 +214,12 @@ def strip_cast_calls(tokens: list[Token]) -> list[Token]:
 
 def drop_grouping_parentheses(tokens: list[Token]) -> list[Token]:
     """Remove ``(`` ``)`` pairs that only group (PostgreSQL adds them around every
-    operation); keep those of calls and ``IN`` lists."""
+    operation, SQLite and MariaDB keep the model's); keep those of calls and ``IN`` lists,
+    and those that say what a ``NOT`` rules over."""
+    keep = _not_scopes(tokens)
     drop: set[int] = set()
     for index, token in enumerate(tokens):
-        if is_punct(token, "(") and not _opens_call(tokens, index):
+        if is_punct(token, "(") and index not in keep and not _opens_call(tokens, index):
             close = closing(tokens, index)
             if close is not None:
                 drop.add(index)
@@ -219,6 +227,37 @@ def drop_grouping_parentheses(tokens: list[Token]) -> list[Token]:
     if not drop:
         return tokens
     return [token for index, token in enumerate(tokens) if index not in drop]
+
+
+def _not_scopes(tokens: list[Token]) -> set[int]:
+    """The ``(`` of groups that decide what a ``NOT`` rules over: ``NOT (a AND b)``, where
+    without them the ``AND`` would take ``b`` from the ``NOT``, and ``(NOT a) = b``, where
+    the ``NOT`` would take ``= b``. (Rules that push a ``NOT`` inwards ran before: these
+    are the ones no rule could rewrite, spelled alike on both sides.)"""
+    keep: set[int] = set()
+    for index, token in enumerate(tokens):
+        if not (is_word(token, "not") and level(tokens, index) == NOT):
+            continue
+        end = operand_end(tokens, index + 1, NOT)
+        start, stop = inside_groups(tokens, index + 1, end)
+        if start > index + 1 and any(
+            (found := level(tokens, k)) is not None and found < NOT
+            for k in top_level(tokens, start, stop)
+        ):
+            keep.add(start - 1)
+        if index and is_punct(tokens[index - 1], "(") and closing(tokens, index - 1) == end and (
+            _binds_tighter_than_not(tokens, index - 2) or _binds_tighter_than_not(tokens, end + 1)
+        ):
+            keep.add(index - 1)
+    return keep
+
+
+def _binds_tighter_than_not(tokens: list[Token], index: int) -> bool:
+    """Whether the token at ``index`` is an operator that binds tighter than ``NOT``."""
+    if not 0 <= index < len(tokens):
+        return False
+    found = level(tokens, index)
+    return tokens[index].kind == OPERATOR if found is None else found > NOT
 
 
 def _opens_call(tokens: Sequence[Token], index: int) -> bool:
