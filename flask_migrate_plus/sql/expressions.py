@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 
-from .dialects import BACKSLASH_ESCAPES, SYNONYMS, dialect_family
+from .dialects import BACKSLASH_ESCAPES, SYNONYMS, TYPED_LITERAL_WORDS, dialect_family
 from .lexer import NUMBER, QUOTED, Token, tokenize
 from .predicates import (
     any_array_as_in,
@@ -47,25 +47,28 @@ from .spelling import (
 
 Rule = Callable[[list[Token]], list[Token]]
 
-#: The rules every family runs, in order. Words have one spelling before these run (so
-#: each rule reads one spelling); casts go before numbers (``-(5)::integer``) and before
-#: the predicate rules look for operands; grouping parentheses go last, once no rule needs
-#: them to find an operand.
-_RULES: tuple[Rule, ...] = (
-    stored_phrases,
-    strip_casts,
-    strip_cast_calls,
-    signed_numbers,
-    any_array_as_in,
-    between_as_comparisons,
-    not_distinct_from,
-    single_value_in,
-    negated_predicates,
-    drop_grouping_parentheses,
+#: The rules every family runs, in order, each with the token values it acts on (a rule
+#: whose values are all absent is skipped: most texts need few rules). Words have one
+#: spelling before these run (so each rule reads one spelling); casts go before numbers
+#: (``-(5)::integer``) and before the predicate rules look for operands; grouping
+#: parentheses go last, once no rule needs them to find an operand.
+_RULES: tuple[tuple[Rule, frozenset[str] | None], ...] = (
+    (stored_phrases, frozenset({"trim", *TYPED_LITERAL_WORDS})),
+    (strip_casts, frozenset({"::"})),
+    (strip_cast_calls, frozenset({"cast"})),
+    (signed_numbers, None),  # quoted numbers too: any text
+    (any_array_as_in, frozenset({"any", "all"})),
+    (between_as_comparisons, frozenset({"between"})),
+    (not_distinct_from, frozenset({"distinct"})),
+    (single_value_in, frozenset({"in"})),
+    (negated_predicates, frozenset({"not"})),
+    (drop_grouping_parentheses, frozenset({"("})),
 )
 
 #: Rules that must read a family's own words before they are renamed.
-_FAMILY_RULES: dict[str, tuple[Rule, ...]] = {"mysql": (mod_calls,)}
+_FAMILY_RULES: dict[str, tuple[tuple[Rule, frozenset[str] | None], ...]] = {
+    "mysql": ((mod_calls, frozenset({"mod"})),),
+}
 
 #: A name that reads the same without quotes.
 _PLAIN_NAME = re.compile(r"[^\W\d][\w$]*")
@@ -75,8 +78,11 @@ def normalize_sql(text: str, dialect_name: str) -> str:
     """``text`` in canonical form for ``dialect_name``; equal results mean the same SQL."""
     family = dialect_family(dialect_name)
     tokens = tokenize(text, backslash_escapes=family in BACKSLASH_ESCAPES)
-    for rule in _rules(family):
-        tokens = rule(tokens)
+    values = {token.value for token in tokens}
+    for rule, acts_on in _rules(family):
+        if acts_on is None or not acts_on.isdisjoint(values):
+            tokens = rule(tokens)
+            values = {token.value for token in tokens}
     return " ".join([_spelling(token) for token in tokens])
 
 
@@ -99,9 +105,9 @@ def ddl_compiler(dialect: Dialect) -> Any:
 
 
 @cache
-def _rules(family: str) -> tuple[Rule, ...]:
+def _rules(family: str) -> tuple[tuple[Rule, frozenset[str] | None], ...]:
     words = partial(canonical_words, synonyms=SYNONYMS.get(family, {}))
-    return (*_FAMILY_RULES.get(family, ()), words, *_RULES)
+    return (*_FAMILY_RULES.get(family, ()), (words, None), *_RULES)
 
 
 def _spelling(token: Token) -> str:

@@ -56,8 +56,9 @@ class Token(NamedTuple):
         return Token(kind, value, self.start, self.end)
 
 
-# Alternatives are tried in this order at each position; the first that matches wins.
-_SPACE = r"(?P<space>\s+|--[^\n]*|/\*.*?\*/)"
+# Each match is the whitespace and comments before a token, then the token: its
+# alternatives are tried in this order, the first that matches wins.
+_SPACE = r"(?:\s+|--[^\n]*|/\*.*?\*/)*"
 _STRING_STANDARD = r"(?P<string>'(?:[^']|'')*')"
 _STRING_BACKSLASH = r"(?P<string>'(?:[^'\\]|''|\\.)*')"
 _QUOTED = r'(?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`'
@@ -80,7 +81,6 @@ _OTHER = r"(?P<other>['\"`].*|.)"
 @cache
 def _pattern(backslash_escapes: bool, bracket_identifiers: bool) -> re.Pattern[str]:
     parts = [
-        _SPACE,
         _STRING_BACKSLASH if backslash_escapes else _STRING_STANDARD,
         _QUOTED + (_BRACKETED if bracket_identifiers else "") + ")",
         _NUMBER,
@@ -89,7 +89,7 @@ def _pattern(backslash_escapes: bool, bracket_identifiers: bool) -> re.Pattern[s
         _PUNCT,
         _OTHER,
     ]
-    return re.compile("|".join(parts), re.DOTALL)
+    return re.compile(_SPACE + "(?:" + "|".join(parts) + ")", re.DOTALL)
 
 
 def tokenize(
@@ -98,11 +98,13 @@ def tokenize(
     """The tokens of ``text``, whitespace and comments left out."""
     tokens: list[Token] = []
     append = tokens.append
+    new = tuple.__new__  # Token(...) without the call of its Python-level __new__
     for match in _pattern(backslash_escapes, bracket_identifiers).finditer(text):
-        kind = match.lastgroup or OTHER
-        if kind == "space":
-            continue
-        raw = match.group()
+        kind = match.lastgroup
+        if kind is None:
+            break  # whitespace or a comment at the end
+        start, end = match.span(kind)
+        raw = text[start:end]
         if kind == NAME:
             value = raw.lower()
         elif kind == STRING:
@@ -113,7 +115,7 @@ def tokenize(
             value = canonical_number(raw)
         else:
             value = raw
-        append(Token(kind, value, match.start(), match.end()))
+        append(new(Token, (kind, value, start, end)))
     return tokens
 
 

@@ -55,10 +55,11 @@ def normalize_default(
     family = dialect_family(dialect_name)
     tokens = tokenize(sql, backslash_escapes=family in BACKSLASH_ESCAPES)
     tokens = _negative_numbers(canonical_words(tokens, SYNONYMS.get(family, {})))
-    previous = -1
-    while len(tokens) != previous:
-        previous = len(tokens)
-        tokens = _drop_literal_casts(_drop_redundant_parentheses(tokens))
+    while True:  # until neither finds anything: ((10)::double precision)
+        dropped = _drop_literal_casts(_drop_redundant_parentheses(tokens))
+        if dropped is tokens:
+            break
+        tokens = dropped
     tokens = _typed_literal(tokens, type_)
     if not tokens or (tokens[0].kind == NAME and tokens[0].value == "null" and len(tokens) == 1):
         return None
@@ -93,7 +94,7 @@ def _ends_nothing(token: Token) -> bool:
 def _drop_redundant_parentheses(tokens: list[Token]) -> list[Token]:
     """SQLite keeps the parentheses of ``DEFAULT (0)``, PostgreSQL adds them around casts
     (``(10)::double precision``): parentheses around the whole default or around one value
-    say nothing."""
+    say nothing. Returns ``tokens`` itself when there are none."""
     index = 0
     while index < len(tokens):
         token = tokens[index]
@@ -122,7 +123,10 @@ def _is_atom(tokens: list[Token]) -> bool:
 
 def _drop_literal_casts(tokens: list[Token]) -> list[Token]:
     """PostgreSQL casts every literal to the column's (or argument's) type; the type is
-    compared by the type comparator, so the cast carries nothing here."""
+    compared by the type comparator, so the cast carries nothing here. Returns ``tokens``
+    itself when there are none."""
+    if not any(token.value == "::" for token in tokens):
+        return tokens
     out: list[Token] = []
     index = 0
     while index < len(tokens):
@@ -137,7 +141,7 @@ def _drop_literal_casts(tokens: list[Token]) -> list[Token]:
             continue
         out.append(token)
         index += 1
-    return out
+    return out if len(out) < len(tokens) else tokens
 
 
 def _typed_literal(tokens: list[Token], type_: sqltypes.TypeEngine) -> list[Token]:
