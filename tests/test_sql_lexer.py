@@ -53,6 +53,9 @@ TOKENS = [
     ("a = 'open b", [(NAME, "a"), (OPERATOR, "="), (OTHER, "'open b")]),
     ('x "y', [(NAME, "x"), (OTHER, '"y')]),
     ("a -- note\n+ /* more */ b", [(NAME, "a"), (OPERATOR, "+"), (NAME, "b")]),
+    ("a /* note */", [(NAME, "a")]),
+    ("a -- note", [(NAME, "a")]),
+    ("a /* open", [(NAME, "a"), (OPERATOR, "/"), (OPERATOR, "*"), (NAME, "open")]),
     ("x-1", [(NAME, "x"), (OPERATOR, "-"), (NUMBER, "1")]),
 ]
 

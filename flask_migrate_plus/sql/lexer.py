@@ -89,7 +89,8 @@ def _pattern(backslash_escapes: bool, bracket_identifiers: bool) -> re.Pattern[s
         _PUNCT,
         _OTHER,
     ]
-    return re.compile(_SPACE + "(?:" + "|".join(parts) + ")", re.DOTALL)
+    # the end of the text, last: whitespace and comments that no token follows
+    return re.compile(_SPACE + "(?:" + "|".join(parts) + r"|\Z)", re.DOTALL)
 
 
 def tokenize(
