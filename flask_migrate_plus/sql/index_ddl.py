@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .lexer import NAME, PUNCT, QUOTED, Token, closing, is_punct, is_word, tokenize
+from .lexer import NAME, QUOTED, Token, closing, is_punct, is_word, tokenize, top_level
 
 
 @dataclass(frozen=True)
@@ -68,19 +68,9 @@ def parse_create_index(sql: str) -> CreateIndexText | None:
 
 def _split_at_commas(tokens: list[Token]) -> list[list[Token]]:
     """The column list's entries: split at the commas that are not inside brackets."""
-    parts: list[list[Token]] = [[]]
-    depth = 0
-    for token in tokens:
-        if token.kind == PUNCT:
-            if token.value in ("(", "["):
-                depth += 1
-            elif token.value in (")", "]"):
-                depth -= 1
-            elif token.value == "," and depth == 0:
-                parts.append([])
-                continue
-        parts[-1].append(token)
-    return [part for part in parts if part]
+    commas = [k for k in top_level(tokens) if is_punct(tokens[k], ",")]
+    bounds = zip([-1, *commas], [*commas, len(tokens)], strict=True)
+    return [tokens[start + 1 : end] for start, end in bounds if end > start + 1]
 
 
 def _element(sql: str, tokens: list[Token]) -> IndexElement:

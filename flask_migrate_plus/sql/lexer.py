@@ -21,9 +21,10 @@ Kinds and their canonical values:
 - ``OTHER``: any other single character, or a quote nothing closes with the rest of the
   text.
 
-Three helpers read structure every normaliser needs: ``closing``/``opening`` (the partner
-of a bracket), ``cast_end`` (how far a PostgreSQL ``::type`` cast reaches) and
-``canonical_number`` (one spelling per numeric value).
+Below the lexer, the readers of structure every normaliser shares, one for each thing:
+brackets (``closing``/``opening``: the partner of a bracket; ``top_level``,
+``inside_groups``), casts (``is_cast``/``cast_end``: how far a PostgreSQL ``::type`` cast
+reaches) and numbers (``canonical_number``: one spelling per value).
 """
 
 from __future__ import annotations
@@ -164,10 +165,11 @@ def canonical_number(text: str) -> str:
     all ``0.5``; ``1e3`` and ``1000.`` are ``1000``; ``-0`` is ``0``; a leading ``+`` goes.
 
     Numbers compare by value: ``2`` and ``2.0`` are alike. (Only integer division tells
-    them apart, and servers rewrite such literals anyway: PostgreSQL stores ``5.`` as
-    ``'5'::numeric``, MariaDB as ``5``.) Text that is not a number is returned as it is.
+    them apart; MariaDB itself stores ``5.`` as ``5``, and PostgreSQL's ``'5'::numeric``
+    keeps the difference only in a cast, which the normalisers drop.) Text that is not a
+    number is returned as it is.
     """
-    if text.isdigit() and (text[0] != "0" or len(text) == 1):
+    if text.isascii() and text.isdigit() and (text[0] != "0" or len(text) == 1):
         return text  # most numbers: already canonical
     try:
         value = Decimal(text)

@@ -8,9 +8,8 @@ The operand of an operator is the run of tokens around it, brackets (and ``CASE`
 The levels are PostgreSQL's (loosest first): ``OR``, ``AND``, ``NOT``, ``IS``, comparisons,
 ``BETWEEN``/``IN``/``LIKE``, then every other operator (arithmetic, ``||``, ``@>``, ``::``),
 which never ends an operand here. MySQL ranks ``BETWEEN`` and ``LIKE`` with the comparisons;
-as both sides of a comparison are read by the same rules, only the grouping of a text that
-mixes them without parentheses could differ, and MariaDB stores such a text as it was
-written.
+as both sides of a comparison are read by the same rules, that only matters to a text that
+mixes them without parentheses.
 """
 
 from __future__ import annotations
@@ -36,8 +35,7 @@ _WORD_LEVELS = {
     "or": OR, "xor": XOR, "and": AND, "is": IS, "isnull": IS, "notnull": IS,
     **dict.fromkeys(("between", "in", "like", "ilike", "similar", "glob", "regexp", "rlike",
                      "match", "escape"), MEMBERSHIP),
-    **dict.fromkeys(("then", "else", "when", "as", "from", "for", "asc", "desc", "nulls",
-                     "using", "on", "where", "limit", "order", "group"), CLAUSE),
+    **dict.fromkeys(("then", "else", "when", "as", "from", "for"), CLAUSE),
 }
 _COMPARISONS = frozenset({"=", "<", ">", "<=", ">=", "<>", "!=", "==", "<=>"})
 _NEGATABLE = frozenset({"between", "in", "like", "ilike", "similar", "glob", "regexp", "rlike",
