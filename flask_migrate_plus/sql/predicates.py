@@ -54,8 +54,7 @@ def any_array_as_in(tokens: list[Token]) -> list[Token]:
             array = index + 2
             while is_at(tokens, array, PUNCT, "("):
                 array += 1
-            bracket = closing(tokens, array + 1) if is_at(tokens, array, NAME, "array") and is_at(
-                tokens, array + 1, PUNCT, "[") else None
+            bracket = closing(tokens, array + 1) if reads(tokens, array, "array", "[") else None
             group = closing(tokens, index + 2)
             if bracket is not None and group is not None:
                 out += [token.rewritten(NAME, word) for word in words]
