@@ -288,6 +288,7 @@ CANONICAL = [
     ("sqlite", "x > 1e3 AND x < 0.50", "x > 1000 and x < 0.5"),
     ("sqlite", "größe > 0", "größe > 0"),
     ("mariadb", "a > 0 /* c */", "a > 0"),
+    ("postgresql", "x :: + a", "x :: + a"),
     ("sqlite", "a > 0 -- c", "a > 0"),
     ("postgresql", '"Größe" > 0', "größe > 0"),
     ("postgresql", '"a b" > 0', '"a b" > 0'),

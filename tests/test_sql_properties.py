@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from flask_migrate_plus.sql.expressions import normalize_sql
@@ -293,6 +293,10 @@ SQL_CHARACTERS = st.sampled_from(
 
 @settings(max_examples=600, deadline=None)
 @given(st.sampled_from(DIALECTS), st.lists(SQL_CHARACTERS, max_size=40).map("".join))
+@example("sqlite", "+::,0")  # a '::' with no type is no cast
+@example("sqlite", "::+a")  # no operand, so no unary plus, after '::'
+@example("mariadb", "'s\\\\'")  # a quote nothing closes
+@example("mariadb", "a > 0 /* c */")
 def test_normalising_any_text_twice_changes_nothing(dialect: str, text: str) -> None:
     once = normalize_sql(text, dialect)
     assert normalize_sql(once, dialect) == once

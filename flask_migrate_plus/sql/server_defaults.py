@@ -87,7 +87,7 @@ def _ends_nothing(token: Token) -> bool:
     """Whether a ``-`` after ``token`` starts an operand: after an operator or an opening
     bracket or comma, not after a value or a closing bracket."""
     if token.kind == OPERATOR:
-        return True
+        return token.value != "::"  # a type follows that
     return token.kind == PUNCT and token.value not in (")", "]")
 
 

@@ -271,12 +271,13 @@ def _opens_call(tokens: Sequence[Token], index: int) -> bool:
 
 
 def _operand_starts(tokens: Sequence[Token], index: int) -> bool:
-    """Whether an operand begins at ``index`` (so a ``-`` there is a sign)."""
+    """Whether an operand begins at ``index`` (so a ``-`` there is a sign). Not after
+    ``::``: a type follows that."""
     if not index:
         return True
     before = tokens[index - 1]
     return (
-        before.kind == OPERATOR
+        (before.kind == OPERATOR and before.value != "::")
         or (before.kind == PUNCT and before.value in ("(", ",", "["))
         or (before.kind == NAME and before.value in KEYWORDS)
     )
