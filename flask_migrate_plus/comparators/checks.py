@@ -2,7 +2,7 @@
 
 Alembic compares no CHECK constraints by default, and its opt-in ``checkconstraint_byname``
 matches by name only. Here the two sides are matched by their normalised SQL text first
-(``sql_text.normalize_sql``, after taking off any qualifier naming the CHECK's own table:
+(``sql.expressions.normalize_sql``, after taking off any qualifier naming the CHECK's own table:
 PostgreSQL and MariaDB store ``item.a_id`` as ``a_id``), so an unnamed model CHECK equals the
 constraint the database named for it (``t_a_check``, ``CONSTRAINT_1``); what is left is
 matched by name (a changed text: drop + create), then dropped or created.
@@ -49,7 +49,8 @@ from ..rewrite import install
 from ..schema.batch import batch_rebuilds
 from ..schema.names import check_name, model_name
 from ..schema.run_state import once_per_run, run_state
-from .sql_text import compile_sql, ddl_compiler, dialect_family, normalize_sql
+from ..sql.dialects import dialect_family
+from ..sql.expressions import compile_sql, ddl_compiler, normalize_sql
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -75,21 +76,6 @@ _MARIADB_CHECKS = (
 #: SQLite stores none for an unnamed CHECK. Such CHECKs are restated under a name.
 _UNNAMED_LOST_ON_RECREATE = {"sqlite"}
 
-#: A name in a SQL expression: double-quoted, backquoted or bare.
-_SQL_NAME = r'(?:"(?:[^"]|"")*"|`(?:[^`]|``)*`|[A-Za-z_][A-Za-z0-9_$]*)'
-
-#: A string literal, kept whole, or a table qualifier (a schema before it optional) in front
-#: of a column name. A backslash escapes the next character in MySQL strings only.
-_QUALIFIED = {
-    backslash_escapes: re.compile(
-        rf"(?P<string>{string})"
-        rf"|(?<![\w$.\"`])(?:{_SQL_NAME}\s*\.\s*)?(?P<table>{_SQL_NAME})\s*\.\s*(?=[\w\"`])"
-    )
-    for backslash_escapes, string in ((False, r"'(?:[^']|'')*'"),
-                                      (True, r"'(?:[^'\\]|''|\\.)*'"))
-}
-
-
 @dataclass
 class _Check:
     """One CHECK constraint on one side, with the text it is compared by."""
@@ -102,34 +88,9 @@ class _Check:
     column: str | None = None  # model side: the column it comes with (declared on, or its type)
 
 
-def without_own_table(text: str, table_name: str, dialect_name: str) -> str:
-    """``text`` with every qualifier naming ``table_name`` taken off its column names.
-
-    A model may write ``Item.a_id`` or ``"item".a_id`` in a CHECK; PostgreSQL and MariaDB
-    store the bare ``a_id``, so the two texts only compare equal without it. Any case and any
-    quoting of the table name is its qualifier here (a CHECK can name no other table), with
-    or without a schema in front; string literals are left as they are.
-    """
-    qualified = _QUALIFIED[dialect_family(dialect_name) == "mysql"]
-
-    def unqualified(match: re.Match[str]) -> str:
-        table = match.group("table")
-        if table is None or _unquoted(table).lower() != table_name.lower():
-            return match.group()
-        return ""
-
-    return qualified.sub(unqualified, text)
-
-
-def _unquoted(name: str) -> str:
-    if name[0] in "\"`":
-        return name[1:-1].replace(name[0] * 2, name[0])
-    return name
-
-
 def _normalized(text: str, table_name: str, dialect_name: str) -> str:
     """The text a CHECK is compared by: without its own table's qualifier, normalised."""
-    return normalize_sql(without_own_table(text, table_name, dialect_name), dialect_name)
+    return normalize_sql(text, dialect_name, table=table_name)
 
 
 def _model_checks(table: sa.Table, dialect: sa.Dialect) -> list[_Check]:

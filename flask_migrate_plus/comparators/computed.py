@@ -8,7 +8,7 @@ every backend, SQLite included (inside batch mode, the table is recreated). The 
 ``op.drop_column`` / ``op.add_column`` (with the column's indexes dropped before and created
 again after); the downgrade restores the reflected definition.
 
-The expression is compared through ``sql_text.normalize_sql`` (PostgreSQL adds casts and
+The expression is compared through ``sql.expressions.normalize_sql`` (PostgreSQL adds casts and
 parentheses, MariaDB backquotes and renames functions), and the STORED/VIRTUAL flag where the
 database reports it, a model's unspecified flag meaning the dialect's default.
 
@@ -34,7 +34,8 @@ from ..ops import register_renderers
 from ..ops.generated import ConvertGeneratedColumnOp
 from ..ops.verbatim import VerbatimSQL
 from ..rewrite import install
-from .sql_text import compile_sql, dialect_family, normalize_sql
+from ..sql.dialects import dialect_family
+from ..sql.expressions import compile_sql, normalize_sql
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext

@@ -3,8 +3,8 @@
 Alembic's own comparison flags spellings as changes on MariaDB and SQLite (``'0'`` vs
 ``false``, ``current_timestamp()`` vs ``now()``, ``'it''s'`` vs ``it's``) and, on PostgreSQL,
 runs ``SELECT <reflected> = <model>`` on the server, which aborts the run for a quoted or JSON
-literal and flaps for ``random()``. We normalise both texts (see ``default_text``) and compare
-them in Python. Computed and identity columns are left to Alembic.
+literal and flaps for ``random()``. We normalise both texts (see ``sql.server_defaults``) and
+compare them in Python. Computed and identity columns are left to Alembic.
 
 MariaDB's reflection loses some expression defaults (``lcase('X')`` comes back as None); for
 those the column's ``information_schema`` default is read, in one query per schema per run.
@@ -24,7 +24,8 @@ from sqlalchemy import types as sqltypes
 from ..ops import register_renderers
 from ..rewrite import install
 from ..schema.run_state import once_per_run, run_state
-from .default_text import Normalized, dialect_family, normalize_default
+from ..sql.dialects import dialect_family
+from ..sql.server_defaults import Normalized, normalize_default
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext

@@ -15,7 +15,7 @@ is compared with ``!=``; a difference is a drop + create. Most indexes are only 
 those, uniqueness and column names say everything (``plain_shape``), read straight from the
 reflection records without building index objects, which costs time on large schemas.
 Indexes Alembic cannot reflect (SQLite expression indexes) are added and dropped here.
-Expressions and predicates are compared through ``sql_text.normalize_sql``, like CHECKs.
+Expressions and predicates are compared through ``sql.expressions.normalize_sql``, like CHECKs.
 Alembic's own ``drop_index`` ops get the fully reflected index, so their downgrade recreates
 it with all its options.
 
@@ -56,8 +56,8 @@ from ..schema.batch import REBUILD_LOSSES, batch_cannot_rebuild
 from ..schema.names import model_name, stored_name
 from ..schema.reflection import reflected_index_records
 from ..schema.run_state import once_per_run, run_state
-from .index_sql import CreateIndexText, parse_create_index
-from .sql_text import normalize_sql
+from ..sql.expressions import normalize_sql
+from ..sql.index_ddl import CreateIndexText, parse_create_index
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext

@@ -31,7 +31,7 @@ from sqlalchemy.exc import CompileError
 from ..ops import register_renderers
 from ..rewrite import install
 from ..schema.types import implementation
-from .default_text import dialect_family
+from ..sql.dialects import dialect_family
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
