@@ -116,7 +116,9 @@ def note_downgrades(
 def header_lines(container: Any) -> tuple[str, ...]:
     """The comment opening a script function: who wrote it, and what needs a review."""
     operations = [op for op in walk(container) if not isinstance(op, HeaderOp | ImpliedOp)]
-    review = [line for op in operations if needs_review(op) for line in describe_op(op)]
+    # Names may hold line breaks: in a comment they would end it and start code.
+    review = [line.replace("\r", "\\r").replace("\n", "\\n")
+              for op in operations if needs_review(op) for line in describe_op(op)]
     count = f"{len(operations)} operation{'s' if len(operations) != 1 else ''}"
     if not review:
         return (f"# ### written by flask-migrate-plus: {count}, nothing needs review ###",)

@@ -118,7 +118,9 @@ def test_a_failed_sqlite_rebuild_leaves_no_temporary_table(tmp_path: Path, db_ur
     rebuild = ("    with op.batch_alter_table('author', recreate='always') as batch_op:\n"
                "        batch_op.alter_column('name', existing_type=sa.String(100), "
                "type_=sa.String(120))\n")
-    _inject(second, "    # ### end", rebuild + BAD_STATEMENT)
+    text = second.read_text()
+    end_of_upgrade = text.index("\n\n\ndef downgrade") + 1
+    second.write_text(text[:end_of_upgrade] + rebuild + BAD_STATEMENT + text[end_of_upgrade:])
     assert_one_line_error(app.db("upgrade"), "rolled back")
     assert not any(name.startswith("_alembic_tmp") for name in _tables(db_url))
     assert {"author", "alembic_version"} == _tables(db_url)
