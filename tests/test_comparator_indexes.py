@@ -7,6 +7,7 @@ ops and the rendered text, upgrade, autogenerate again (empty), downgrade, autog
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -716,3 +717,72 @@ def test_order_written_in_text_is_read_as_the_database_reports_it(
     assert found["elements"] == (element,)
     if dialect_name == "postgresql":
         assert found["ops"] == (opclass,)
+
+
+# -- no warning about what the plugin compares ----------------------------------------------
+
+#: Per backend: an index Alembic or SQLAlchemy cannot compare (and warns about), and the
+#: start of each such warning.
+UNCOMPARED_BY_ALEMBIC: dict[str, tuple[Build, tuple[str, ...]]] = {
+    "sqlite": (
+        lambda t: sa.Index("ix_t_lower_b", sa.func.lower(t.c.b)),
+        ("autogenerate skipping metadata-specified expression-based index 'ix_t_lower_b'",
+         "Skipped unsupported reflection of expression-based index ix_t_lower_b"),
+    ),
+    "postgresql": (
+        on_table(lambda: sa.Index("ix_t_path", sa.text("doc jsonb_path_ops"),
+                                  postgresql_using="gin")),
+        ("Expression #1 'doc jsonb_path_ops' in index 'ix_t_path' detected to include an "
+         "operator clause",),
+    ),
+}
+
+
+def _index_warnings(caught: list[warnings.WarningMessage], backend: str) -> list[str]:
+    starts = UNCOMPARED_BY_ALEMBIC[backend][1]
+    return sorted({str(w.message) for w in caught if str(w.message).startswith(starts)})
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+@pytest.mark.parametrize("plugin", ["on", "off"])
+def test_no_warning_about_indexes_the_plugin_compares(
+    backend: str, db_url: str, tmp_path: Path, plugin: str
+) -> None:
+    build, starts = UNCOMPARED_BY_ALEMBIC[backend]
+    disabled = ("indexes",) if plugin == "off" else ()
+    project = AlembicProject(tmp_path, db_url, disabled_plugins=disabled)
+    project.create(_metadata(build))
+    filters_before = list(warnings.filters)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert project.diff(_metadata(build)) == []
+        assert project.revision(_metadata(build)) is None
+        filters_in_test = list(warnings.filters)
+    assert filters_in_test[:1] == [("always", None, Warning, None, 0)]  # the run's filter went
+    assert list(warnings.filters) == filters_before
+    found = _index_warnings(caught, backend)
+    if plugin == "on":
+        assert found == []
+    else:  # Alembic's own say, when our plugin does not compare them
+        assert [any(m.startswith(start) for m in found) for start in starts] == [True] * len(
+            starts
+        ), found
+
+
+@pytest.mark.backends("sqlite")
+def test_warnings_come_back_after_a_failed_run(db_url: str, tmp_path: Path) -> None:
+    build, starts = UNCOMPARED_BY_ALEMBIC["sqlite"]
+
+    def include_object(obj: Any, name: Any, kind: str, reflected: bool, other: Any) -> bool:
+        raise RuntimeError("the user's filter fails")
+
+    project = AlembicProject(tmp_path, db_url, options={"include_object": include_object})
+    project.create(_metadata(build))
+    filters_before = list(warnings.filters)
+    with pytest.raises(RuntimeError, match="the user's filter fails"):
+        project.diff(_metadata(build))
+    assert list(warnings.filters) == filters_before
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.warn(starts[1], UserWarning, stacklevel=1)
+    assert [str(w.message) for w in caught] == [starts[1]]

@@ -37,6 +37,11 @@ name, belongs to that FK and is dropped with it (after it; the downgrade recreat
 the FK). An index the model declares, or that an FK kept or added on the same columns
 still needs, is kept.
 
+Alembic and SQLAlchemy warn about the indexes they cannot compare (SQLite expression indexes;
+PostgreSQL operator classes inside an expression's text). This plugin compares them, so while
+it is on, those warnings are filtered for the length of the run, for the indexes it reads
+(``schema.run_warnings``); with the plugin off they show as before.
+
 On SQLite, the indexes a batch rebuild would lose are noted for the rewrite pass that keeps
 them through the rebuild (``rewrite.sqlite_rebuilds``). There are no option keys: disable
 the whole plugin with ``~flask_migrate_plus.indexes`` in ``autogenerate_plugins``.
@@ -46,7 +51,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
@@ -60,6 +65,7 @@ from ..rewrite import install
 from ..schema.batch import REBUILD_LOSSES, batch_cannot_rebuild
 from ..schema.reflection import reflected_index_records
 from ..schema.run_state import once_per_run, run_state
+from ..schema.run_warnings import quiet_during_comparison
 from .index_sql import CreateIndexText, parse_create_index
 from .sql_text import normalize_sql
 
@@ -787,10 +793,89 @@ def drop_implicit_fk_indexes(
     return PriorityDispatchResult.CONTINUE
 
 
+# -- warnings about indexes this plugin compares ----------------------------------------------
+
+#: Per dialect: what Alembic warns about a model index it cannot compare, and SQLAlchemy about a
+#: database index it cannot reflect (``{name}``: the index). This plugin compares both, so
+#: while it is on, the run shows neither.
+MODEL_INDEX_WARNINGS: dict[str, tuple[str, ...]] = {
+    "sqlite": ("autogenerate skipping metadata-specified expression-based index .{name}.;",),
+    "postgresql": (
+        r"Expression #\d+ .* in index .{name}. detected to include an operator clause",
+    ),
+}
+DATABASE_INDEX_WARNINGS: dict[str, tuple[str, ...]] = {
+    "sqlite": ("Skipped unsupported reflection of expression-based index {name}$",),
+}
+
+
+def _model_index_names(autogen_context: AutogenContext) -> Iterator[str]:
+    from alembic import util
+
+    for metadata in util.to_list(autogen_context.metadata):
+        for table in metadata.tables.values():
+            for index in table.indexes:
+                name = _model_name(index, autogen_context)
+                if name is not None:
+                    yield name
+
+
+def _database_index_names(
+    autogen_context: AutogenContext, schemas: Collection[str | None]
+) -> Iterator[str]:
+    """The SQLite expression indexes whose DDL this plugin reads (all but odd ones)."""
+    for schema in schemas:
+        for stored in _sqlite_index_ddl(autogen_context, schema).values():
+            for name, sql in stored.items():
+                if not SQLITE_COLUMNS_ONLY.match(sql) and parse_create_index(sql) is not None:
+                    yield name
+
+
+def _naming(messages: tuple[str, ...], names: Iterator[str]) -> list[str]:
+    """Each message pattern, for any of ``names`` (none when there are no names)."""
+    found = sorted(set(names))
+    if not found:
+        return []
+    one_of = "(?:" + "|".join(re.escape(name) for name in found) + ")"
+    return [message.format(name=one_of) for message in messages]
+
+
+def answered_warnings(
+    autogen_context: AutogenContext, schemas: Collection[str | None]
+) -> list[str]:
+    """Message patterns of the warnings this plugin answers for in this run."""
+    dialect = autogen_context.dialect.name
+    patterns = []
+    if dialect in MODEL_INDEX_WARNINGS:
+        patterns += _naming(MODEL_INDEX_WARNINGS[dialect], _model_index_names(autogen_context))
+    if dialect in DATABASE_INDEX_WARNINGS:
+        patterns += _naming(
+            DATABASE_INDEX_WARNINGS[dialect], _database_index_names(autogen_context, schemas)
+        )
+    return patterns
+
+
+def quiet_answered_warnings(
+    autogen_context: AutogenContext, upgrade_ops: Any
+) -> PriorityDispatchResult:
+    """First in the run: the warnings this plugin answers for stay quiet during it."""
+    quiet_during_comparison(autogen_context, answered_warnings)
+    return PriorityDispatchResult.CONTINUE
+
+
 def setup(plugin: Plugin) -> None:
-    """Run after Alembic's own index and FK comparison, for every table."""
+    """Run after Alembic's own index and FK comparison, for every table; quiet the warnings
+    about what it compares from the start of the run."""
     register_renderers()
     install(plugin)
+    for qualifier in sorted(MODEL_INDEX_WARNINGS.keys() | DATABASE_INDEX_WARNINGS.keys()):
+        plugin.add_autogenerate_comparator(
+            quiet_answered_warnings,
+            "autogenerate",
+            "flask_migrate_plus.indexes.warnings",
+            qualifier=qualifier,
+            priority=DispatchPriority.FIRST,
+        )
     plugin.add_autogenerate_comparator(
         compare_indexes, "table", "indexes", priority=DispatchPriority.LAST
     )
