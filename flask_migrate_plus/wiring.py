@@ -44,7 +44,7 @@ BUILTIN_PLUGINS = "alembic.autogenerate.*"
 OUR_PLUGIN_PREFIX = "flask_migrate_plus"
 
 ProcessRevisionDirectives = Callable[[MigrationContext, Any, list[MigrationScript]], None]
-RenderItem = Callable[[str, Any, Any], "str | bool"]
+RenderItem = Callable[[str, Any, Any], "str | bool | None"]
 
 
 READ_WARNINGS = sa.text("SELECT pg_catalog.current_setting(:name, true)")
@@ -183,7 +183,7 @@ def chain_render_item(user: RenderItem | None, ours: RenderItem | None) -> Rende
     if user is None or ours is None:
         return user or ours
 
-    def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool | None:
         rendered = user(type_, obj, autogen_context)
         if rendered is not False:
             return rendered

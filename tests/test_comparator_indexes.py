@@ -7,6 +7,7 @@ ops and the rendered text, upgrade, autogenerate again (empty), downgrade, autog
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,11 +229,73 @@ def _partial_cases() -> list[Case]:
     return cases
 
 
+def on_table(index: Callable[[], sa.Index]) -> Build:
+    """Attach the index as ``__table_args__`` does: elements that are not bound columns give
+    it no table of its own."""
+    return lambda t: t.append_constraint(index())
+
+
+#: Index elements that are not bound columns: added (no false positive after the upgrade,
+#: where each used to be dropped and created again on every run), and changed for real.
+UNBOUND = [
+    Case("add-unbound-column", ALL, None, on_table(lambda: sa.Index("ix_t_u", sa.column("b"))),
+         ["create_index('ix_t_u', [sa.literal_column('b')]"]),
+    Case("add-desc-of-a-name", ALL, None, on_table(lambda: sa.Index("ix_t_u", sa.desc("b"))),
+         ["create_index('ix_t_u', [sa.literal_column('b DESC')]"]),
+    Case("add-desc-of-unbound-column", ALL, None,
+         on_table(lambda: sa.Index("ix_t_u", sa.desc(sa.column("b"))))),
+    Case("add-text-column", ALL, None, on_table(lambda: sa.Index("ix_t_u", sa.text("b")))),
+    Case("add-text-desc", ALL, None, on_table(lambda: sa.Index("ix_t_u", sa.text("b DESC")))),
+    Case("add-unbound-and-text-desc", ALL, None,
+         on_table(lambda: sa.Index("ix_t_u", sa.column("a"), sa.text("b DESC")))),
+    Case("add-function-of-unbound-column", ("sqlite", "postgresql"), None,
+         on_table(lambda: sa.Index("ix_t_u", sa.func.lower(sa.column("b"))))),
+    Case("add-text-desc-nulls-last", PG, None,
+         on_table(lambda: sa.Index("ix_t_u", sa.text("a DESC NULLS LAST"),
+                                   sa.text("b NULLS FIRST")))),
+    Case("add-text-opclass", PG, None,
+         on_table(lambda: sa.Index("ix_t_u", sa.text("b varchar_pattern_ops")))),
+    Case("add-gin-text-opclass", PG, None,
+         on_table(lambda: sa.Index("ix_t_u", sa.text("doc jsonb_path_ops"),
+                                   postgresql_using="gin"))),
+    Case("add-function-text-opclass-desc", PG, None,
+         on_table(lambda: sa.Index("ix_t_u", sa.text("lower(c) text_pattern_ops DESC")))),
+    Case("add-unbound-column-with-ops", PG, None,
+         on_table(lambda: sa.Index("ix_t_u", sa.column("doc"), postgresql_using="gin",
+                            postgresql_ops={"doc": "jsonb_path_ops"}))),
+    Case("text-desc-to-asc", ALL,
+         on_table(lambda: sa.Index("ix_t_u", sa.text("b DESC"))),
+         on_table(lambda: sa.Index("ix_t_u", sa.text("b"))),
+         ["drop_index(batch_op.f('ix_t_u'))", "create_index('ix_t_u', [sa.literal_column('b')]",
+          "create_index(batch_op.f('ix_t_u'), [sa.literal_column('b DESC')]"]),
+    Case("unbound-column-b-to-c", ALL,
+         on_table(lambda: sa.Index("ix_t_u", sa.column("b"))),
+         on_table(lambda: sa.Index("ix_t_u", sa.column("c"))),
+         ["create_index('ix_t_u', [sa.literal_column('c')]",
+          "create_index(batch_op.f('ix_t_u'), ['b']"]),
+    Case("gin-text-opclass-to-default", PG,
+         on_table(lambda: sa.Index("ix_t_u", sa.text("doc jsonb_path_ops"),
+                                   postgresql_using="gin")),
+         on_table(lambda: sa.Index("ix_t_u", sa.column("doc"), postgresql_using="gin")),
+         ["drop_index('ix_t_u'", "postgresql_ops={'doc': 'jsonb_path_ops'}"]),
+    # Alembic's own finding, which the signature must not take back as "unchanged"
+    Case("nulls-not-distinct-added", PG,
+         on_table(lambda: sa.Index("ix_t_u", sa.column("b"), unique=True)),
+         on_table(lambda: sa.Index("ix_t_u", sa.column("b"), unique=True,
+                                   postgresql_nulls_not_distinct=True)),
+         ["postgresql_nulls_not_distinct=True"]),
+    Case("text-opclass-changed", PG,
+         on_table(lambda: sa.Index("ix_t_u", sa.text("b varchar_pattern_ops"))),
+         on_table(lambda: sa.Index("ix_t_u", sa.text("b text_pattern_ops"))),
+         ["drop_index('ix_t_u'", "sa.literal_column('b text_pattern_ops')"]),
+]
+
+
 def _case_params() -> list[Any]:
     """Each case on each selected backend it applies to (no database made for the others)."""
     return [
         pytest.param(case, backend, id=f"{case.id}-{backend}")
-        for case in CHANGES + _partial_cases()
+        for case in CHANGES + _partial_cases() + UNBOUND
         for backend in selected_backends()
         if backend in case.backends
     ]
@@ -615,3 +678,111 @@ def test_quoted_names_no_false_positive(db_url: str, tmp_path: Path) -> None:
     project = AlembicProject(tmp_path, db_url)
     project.create(_hostile())
     assert project.diff(_hostile()) == []
+
+
+# -- sort order and operator class written inside text(), read without a database ----------
+
+WRITTEN_ORDER = [
+    # (element text, dialect, expected (expression, descending, nulls), operator class)
+    ("b DESC", "postgresql", ("b", True, "first"), None),
+    ("b desc nulls last", "postgresql", ("b", True, "last"), None),
+    ("b NULLS FIRST", "postgresql", ("b", False, "first"), None),
+    ("doc jsonb_path_ops", "postgresql", ("doc", False, "last"), "jsonb_path_ops"),
+    ("lower(c) text_pattern_ops DESC", "postgresql", ("lower ( c )", True, "first"),
+     "text_pattern_ops"),
+    ('"Mixed Name" DESC', "postgresql", ("mixed name", True, "first"), None),
+    ('"two words"', "postgresql", ("two words", False, "last"), None),
+    ("(a IS NULL)", "postgresql", ("a is null", False, "last"), None),
+    ("b COLLATE c", "postgresql", ("b collate c", False, "last"), None),
+    ("b DESC", "sqlite", ("b", True, None), None),
+    ("b varchar_pattern_ops", "sqlite", ("b varchar_pattern_ops", False, None), None),
+    ("b DESC", "mysql", ("b", True, None), None),
+]
+
+
+@pytest.mark.parametrize(("text", "dialect_name", "element", "opclass"), WRITTEN_ORDER)
+def test_order_written_in_text_is_read_as_the_database_reports_it(
+    text: str, dialect_name: str, element: tuple[Any, ...], opclass: str | None
+) -> None:
+    from sqlalchemy.dialects import registry
+
+    from flask_migrate_plus.comparators.indexes import signature
+
+    dialect = registry.load(dialect_name)()
+    metadata = sa.MetaData()
+    table = _table(metadata)
+    index = sa.Index("ix_t_u", sa.text(text))
+    table.append_constraint(index)
+    found = signature(index, dialect)
+    assert found["elements"] == (element,)
+    if dialect_name == "postgresql":
+        assert found["ops"] == (opclass,)
+
+
+# -- no warning about what the plugin compares ----------------------------------------------
+
+#: Per backend: an index Alembic or SQLAlchemy cannot compare (and warns about), and the
+#: start of each such warning.
+UNCOMPARED_BY_ALEMBIC: dict[str, tuple[Build, tuple[str, ...]]] = {
+    "sqlite": (
+        lambda t: sa.Index("ix_t_lower_b", sa.func.lower(t.c.b)),
+        ("autogenerate skipping metadata-specified expression-based index 'ix_t_lower_b'",
+         "Skipped unsupported reflection of expression-based index ix_t_lower_b"),
+    ),
+    "postgresql": (
+        on_table(lambda: sa.Index("ix_t_path", sa.text("doc jsonb_path_ops"),
+                                  postgresql_using="gin")),
+        ("Expression #1 'doc jsonb_path_ops' in index 'ix_t_path' detected to include an "
+         "operator clause",),
+    ),
+}
+
+
+def _index_warnings(caught: list[warnings.WarningMessage], backend: str) -> list[str]:
+    starts = UNCOMPARED_BY_ALEMBIC[backend][1]
+    return sorted({str(w.message) for w in caught if str(w.message).startswith(starts)})
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+@pytest.mark.parametrize("plugin", ["on", "off"])
+def test_no_warning_about_indexes_the_plugin_compares(
+    backend: str, db_url: str, tmp_path: Path, plugin: str
+) -> None:
+    build, starts = UNCOMPARED_BY_ALEMBIC[backend]
+    disabled = ("indexes",) if plugin == "off" else ()
+    project = AlembicProject(tmp_path, db_url, disabled_plugins=disabled)
+    project.create(_metadata(build))
+    filters_before = list(warnings.filters)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert project.diff(_metadata(build)) == []
+        assert project.revision(_metadata(build)) is None
+        filters_in_test = list(warnings.filters)
+    assert filters_in_test[:1] == [("always", None, Warning, None, 0)]  # the run's filter went
+    assert list(warnings.filters) == filters_before
+    found = _index_warnings(caught, backend)
+    if plugin == "on":
+        assert found == []
+    else:  # Alembic's own say, when our plugin does not compare them
+        assert [any(m.startswith(start) for m in found) for start in starts] == [True] * len(
+            starts
+        ), found
+
+
+@pytest.mark.backends("sqlite")
+def test_warnings_come_back_after_a_failed_run(db_url: str, tmp_path: Path) -> None:
+    build, starts = UNCOMPARED_BY_ALEMBIC["sqlite"]
+
+    def include_object(obj: Any, name: Any, kind: str, reflected: bool, other: Any) -> bool:
+        raise RuntimeError("the user's filter fails")
+
+    project = AlembicProject(tmp_path, db_url, options={"include_object": include_object})
+    project.create(_metadata(build))
+    filters_before = list(warnings.filters)
+    with pytest.raises(RuntimeError, match="the user's filter fails"):
+        project.diff(_metadata(build))
+    assert list(warnings.filters) == filters_before
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.warn(starts[1], UserWarning, stacklevel=1)
+    assert [str(w.message) for w in caught] == [starts[1]]

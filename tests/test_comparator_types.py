@@ -8,7 +8,8 @@ carry a cast both ways; Alembic's own detections still happen.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ import pytest
 import sqlalchemy as sa
 import sqlalchemy_utils as su
 from sqlalchemy.dialects import mysql, postgresql
+from sqlalchemy.ext.compiler import compiles, deregister
 
+from backends import fresh_database, selected_backends
 from harness import AlembicProject
 
 ColumnFactory = Callable[[], sa.Column[Any]]
@@ -174,6 +177,12 @@ MISSED: dict[str, tuple[tuple[str, ...], ColumnFactory, ColumnFactory, str]] = {
         lambda: sa.Column("c", sa.String(50)),
         lambda: sa.Column("c", sa.String(50, collation="C")),
         "collation='C'",
+    ),
+    "pg_timestamp_precision": (
+        ("postgresql",),
+        lambda: sa.Column("c", sa.DateTime),
+        lambda: sa.Column("c", postgresql.TIMESTAMP(precision=3)),
+        "type_=postgresql.TIMESTAMP(precision=3)",
     ),
     "pg_collation_removed": (
         ("postgresql",),
@@ -361,3 +370,89 @@ def test_mariadb_scheme_gets_the_same_rules(tmp_path: Path, db_url: str,
         assert op_kinds(project.diff(models)) == ["modify_type"]
     assert any(m.startswith("Detected type change") and "'t.c' (unsigned)" in m
                for m in caplog.messages)
+
+
+# -- types the application compiles itself ---------------------------------------------------
+
+@contextmanager
+def compiled_as(cls: type[Any], ddl: Callable[[Any], str], *dialects: str) -> Iterator[None]:
+    """``@compiles(cls, *dialects)`` for one test: the registration is process-wide, so it is
+    removed again afterwards (the class must not have been taken over before)."""
+    assert "_compiler_dispatcher" not in cls.__dict__, f"{cls.__name__} is compiled elsewhere"
+
+    def compile_type(type_: Any, compiler: Any, **kw: Any) -> str:
+        return ddl(type_)
+
+    compiles(cls, *dialects)(compile_type)
+    try:
+        yield
+    finally:
+        deregister(cls)
+
+
+#: Case -> (backends, class taken over, its DDL per dialect name, the model column).
+COMPILED: dict[str, tuple[tuple[str, ...], type[Any], dict[str, Callable[[Any], str]],
+                          ColumnFactory]] = {
+    "datetime_fsp": (
+        ("sqlite", "postgresql", "mariadb"), sa.DateTime,
+        {"mysql": lambda t: "DATETIME(6)", "postgresql": lambda t: "TIMESTAMP(3) WITH TIME ZONE",
+         "sqlite": lambda t: "DATETIME(6)"},
+        lambda: sa.Column("c", sa.DateTime),
+    ),
+    "unsigned_ids": (
+        ("mariadb",), sa.BigInteger, {"mysql": lambda t: "BIGINT UNSIGNED"},
+        lambda: sa.Column("c", sa.BigInteger),
+    ),
+    "binary_collation": (
+        ("mariadb", "postgresql"), sa.String,
+        {"mysql": lambda t: f"VARCHAR({t.length}) COLLATE utf8mb4_bin",
+         "postgresql": lambda t: f'VARCHAR({t.length}) COLLATE "C"'},
+        lambda: sa.Column("c", sa.String(40)),
+    ),
+}
+
+
+def _compiled_params() -> list[Any]:
+    """Each case on each selected backend it applies to (no database made for the others)."""
+    return [pytest.param(case, backend, id=f"{case}-{backend}")
+            for case in sorted(COMPILED) for backend in selected_backends()
+            if backend in COMPILED[case][0]]
+
+
+@pytest.mark.parametrize(("case", "on"), _compiled_params())
+def test_type_the_application_compiles_gives_no_script(
+    tmp_path: Path, case: str, on: str
+) -> None:
+    _, cls, ddl, column = COMPILED[case]
+    with fresh_database(on, tmp_path) as url:
+        project = AlembicProject(tmp_path, url)
+        dialect = project.engine.dialect.name
+        with compiled_as(cls, ddl[dialect], dialect):
+            project.create(_metadata(column()))
+            assert project.diff(_metadata(column())) == []
+            assert project.revision(_metadata(column())) is None
+
+
+#: Per backend: a column type of the dialect's own (not taken over by ``@compiles(DateTime)``)
+#: that the compiled ``DATETIME(6)`` / ``TIMESTAMP(3)`` differs from.
+BEFORE_COMPILED = {
+    "mariadb": lambda: mysql.DATETIME(),
+    "postgresql": lambda: postgresql.TIMESTAMP(timezone=True),
+    "sqlite": lambda: sa.TIMESTAMP(),
+}
+
+
+def test_change_to_a_compiled_type_round_trips(
+    tmp_path: Path, db_url: str, backend: str
+) -> None:
+    """The database has the plain type; the model's type now compiles to more (DATETIME ->
+    DATETIME(6), TIMESTAMP WITH TIME ZONE -> TIMESTAMP(3) WITH TIME ZONE): a change."""
+    _, cls, ddl, column = COMPILED["datetime_fsp"]
+    project = AlembicProject(tmp_path, db_url)
+    dialect = project.engine.dialect.name
+    before = _metadata(sa.Column("c", BEFORE_COMPILED[backend]()))
+    with compiled_as(cls, ddl[dialect], dialect):
+        rev = project.round_trip(before, _metadata(column()))
+    upgrade, downgrade = rev.text.split("def downgrade")
+    assert "type_=sa.DateTime()" in upgrade
+    assert "alter_column('c'" in downgrade

@@ -14,6 +14,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -302,3 +303,55 @@ def test_a_render_that_builds_other_ddl_is_reported(
     assert len(point) == 1 and "sa.types.NullType() gives <does not compile" in point[0]
     assert "sa.Column('point', sa.types.NullType()  # write the type of " in rev.text
     assert sum("No faithful rendering" in m for m in messages) == 2
+
+
+# -- application types whose events run when their column joins a table ---------------------
+
+#: Column -> (model type, its storage type as written, the CHECK its listener makes).
+CHECKED_TYPES: dict[str, tuple[Any, str, str]] = {
+    "rating": (coltypes.BoundedInt(1, 10), "sa.Integer()  # model type: "
+               "render_app.coltypes.BoundedInt", "'rating BETWEEN 1 AND 10'"),
+    "share": (coltypes.Percent(), "sa.Integer()  # model type: render_app.coltypes.Percent",
+              "'share BETWEEN 0 AND 100'"),
+}
+
+
+def _review(*columns: str) -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table("review", metadata, sa.Column("id", sa.Integer, primary_key=True),
+             *[sa.Column(name, CHECKED_TYPES[name][0]) for name in columns])
+    return metadata
+
+
+@pytest.mark.parametrize("column", sorted(CHECKED_TYPES))
+def test_type_whose_events_build_a_check_is_written_as_its_storage_type(
+    backend: str, db_url: str, tmp_path: Path, column: str,
+    render_warnings: pytest.LogCaptureFixture,
+) -> None:
+    """``BoundedInt()`` would evaluate but fail when its column joins the table (its repr
+    hides the bounds the listener needs); ``Percent(low=0, high=100)`` would run, and add its
+    CHECK a second time. Both are written as ``sa.Integer()``, their CHECK once."""
+    _, storage, check = CHECKED_TYPES[column]
+    project = AlembicProject(tmp_path, db_url)
+    rev = project.round_trip(sa.MetaData(), _review(column))
+    upgrade = rev.text.split("def downgrade")[0]
+    assert f"sa.Column({column!r}, {storage}" in upgrade
+    assert upgrade.count("CheckConstraint(") == 1 and check in upgrade
+    assert "render_app" not in "\n".join(_imports(rev.text))
+    assert render_warnings.messages == []
+    project.upgrade()
+    with project.engine.connect() as conn:  # the CHECK is there, once
+        assert len(sa.inspect(conn).get_check_constraints("review")) == 1
+        with pytest.raises(sa.exc.DBAPIError):
+            conn.execute(sa.text(f"INSERT INTO review (id, {column}) VALUES (1, 1000)"))
+
+
+@pytest.mark.parametrize("column", sorted(CHECKED_TYPES))
+def test_added_column_of_such_a_type_runs(
+    backend: str, db_url: str, tmp_path: Path, column: str
+) -> None:
+    _, storage, _ = CHECKED_TYPES[column]
+    rev = AlembicProject(tmp_path, db_url).round_trip(_review(), _review(column))
+    upgrade = rev.text.split("def downgrade")[0]
+    assert f"sa.Column({column!r}, {storage}" in upgrade
+    assert upgrade.count("create_check_constraint(") == 1

@@ -16,6 +16,11 @@ those, uniqueness and column names say everything (``plain_shape``), read straig
 reflection records without building index objects, which costs time on large schemas.
 Indexes Alembic cannot reflect (SQLite expression indexes) are added and dropped here.
 Expressions and predicates are compared through ``sql.expressions.normalize_sql``, like CHECKs.
+An element is compared by what it names, not by how the model spells it: a bound column,
+``sa.column("x")`` and ``text("x")`` are all column x, and a sort order or (PostgreSQL) an
+operator class written inside ``text()`` (``text("x DESC")``, ``text("doc jsonb_path_ops")``)
+is read as the database reports it. Alembic's own comparison reads only bound columns; when
+it calls such an index changed and the signatures are equal, its drop + create is withdrawn.
 Alembic's own ``drop_index`` ops get the fully reflected index, so their downgrade recreates
 it with all its options.
 
@@ -32,6 +37,11 @@ name, belongs to that FK and is dropped with it (right after it, before anything
 creates; the downgrade recreates it before the FK). An index the model declares, or that an
 FK kept or added on the same columns still needs, is kept.
 
+Alembic and SQLAlchemy warn about the indexes they cannot compare (SQLite expression indexes;
+PostgreSQL operator classes inside an expression's text). This plugin compares them, so while
+it is on, those warnings are filtered for the length of the run, for the indexes it reads
+(``schema.run_warnings``); with the plugin off they show as before.
+
 On SQLite, the indexes a batch rebuild would lose are noted for the rewrite pass that keeps
 them through the rebuild (``rewrite.sqlite_rebuilds``). There are no option keys: disable
 the whole plugin with ``~flask_migrate_plus.indexes`` in ``autogenerate_plugins``.
@@ -41,8 +51,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Collection, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 from alembic.runtime.plugins import Plugin
@@ -56,6 +66,7 @@ from ..schema.batch import REBUILD_LOSSES, batch_cannot_rebuild
 from ..schema.names import model_name, stored_name
 from ..schema.reflection import reflected_index_records
 from ..schema.run_state import once_per_run, run_state
+from ..schema.run_warnings import quiet_during_comparison
 from ..sql.expressions import normalize_sql
 from ..sql.index_ddl import CreateIndexText, parse_create_index
 
@@ -130,7 +141,8 @@ def _pg_include(index: sa.Index, dialect: Dialect) -> tuple[str, ...]:
 
 def _pg_ops(index: sa.Index, dialect: Dialect) -> tuple[str | None, ...]:
     """The operator class of each element, by position: the model keys ``postgresql_ops``
-    by column name or expression label, reflection by column name or expression text."""
+    by column name or expression label, reflection by column name or expression text; or
+    the model writes it inside the element's ``text()`` (``text("doc jsonb_path_ops")``)."""
     ops = {
         str(k).lower(): str(v).lower() for k, v in (_option(index, dialect, "ops") or {}).items()
     }
@@ -141,8 +153,13 @@ def _pg_ops(index: sa.Index, dialect: Dialect) -> tuple[str | None, ...]:
         found = [
             ops[str(key).lower()] for key in keys if key is not None and str(key).lower() in ops
         ]
-        classes.append(found[0] if found else None)
+        classes.append(found[0] if found else _element_parts(element, dialect).opclass)
     return tuple(classes)
+
+
+def _pg_nulls_not_distinct(index: sa.Index, dialect: Dialect) -> bool:
+    # reflection reports only the positive case, as True
+    return bool(_option(index, dialect, "nulls_not_distinct"))
 
 
 def _pg_with(index: sa.Index, dialect: Dialect) -> tuple[tuple[str, str], ...]:
@@ -179,6 +196,7 @@ DIALECT_OPTIONS: dict[str, dict[str, OptionReader]] = {
         "include": _pg_include,
         "ops": _pg_ops,
         "with": _pg_with,
+        "nulls_not_distinct": _pg_nulls_not_distinct,
     },
     "sqlite": {"where": _where},
     "mysql": {"length": _mysql_length, "prefix": _mysql_prefix},
@@ -198,18 +216,91 @@ def _unwrap_sorting(element: Any) -> tuple[Any, set[str]]:
     return element, modifiers
 
 
-def _element_signature(element: Any, dialect: Dialect) -> tuple[Any, ...]:
+#: The last word of an index element's text and what stands before it, when that is the end
+#: of an operand (a name, a quoted name, a closing bracket): where sort order and operator
+#: class are written (``expr [opclass] [ASC | DESC] [NULLS {FIRST | LAST}]``).
+_LAST_WORD = re.compile(r"^(?P<head>.*?[\w\"`\])])\s+(?P<word>[A-Za-z_][\w$]*)\s*$", re.DOTALL)
+
+#: The bare word a text ends with, if it ends with one.
+_TRAILING_NAME = re.compile(r"([A-Za-z_][\w$]*)\s*$")
+
+#: Words that end an expression or follow a keyword: never an operator class.
+_NOT_OPCLASS = frozenset({
+    "and", "or", "not", "is", "in", "like", "ilike", "between", "case", "when", "then", "else",
+    "end", "null", "true", "false", "collate", "distinct", "from", "at", "zone", "as",
+})
+
+#: Dialects whose index elements may name an operator class.
+OPCLASS_DIALECTS = frozenset({"postgresql"})
+
+
+class ElementParts(NamedTuple):
+    """An index element taken apart: its expression (a column by its name, normalised), its
+    sort order, and the operator class written inside its ``text()``, if any."""
+
+    text: str
+    descending: bool
+    nulls: str | None  # "first" / "last" when written, else None
+    opclass: str | None
+
+
+def _last_word(text: str) -> tuple[str, str] | None:
+    match = _LAST_WORD.match(text)
+    return (match.group("head"), match.group("word").lower()) if match else None
+
+
+def _written_order(text: str, dialect: Dialect) -> tuple[str, bool, str | None, str | None]:
+    """Sort order and operator class written at the end of an element's SQL text, and the
+    text before them: ``text("x DESC")`` is column x descending, as PostgreSQL and MariaDB
+    report it (``column_sorting``, ``postgresql_ops``)."""
+    descending, nulls, opclass = False, None, None
+    found = _last_word(text)
+    if found and found[1] in ("first", "last"):
+        before = _last_word(found[0])
+        if before and before[1] == "nulls":
+            text, nulls = before[0], found[1]
+            found = _last_word(text)
+    if found and found[1] in ("asc", "desc"):
+        text, descending = found[0], found[1] == "desc"
+        found = _last_word(text)
+    if found and dialect.name in OPCLASS_DIALECTS and found[1] not in _NOT_OPCLASS:
+        preceding = _TRAILING_NAME.search(found[0])  # "x IS NULL", "x COLLATE c": no class
+        if preceding is None or preceding.group(1).lower() not in _NOT_OPCLASS:
+            text, opclass = found
+    return text, descending, nulls, opclass
+
+
+def _element_parts(element: Any, dialect: Dialect) -> ElementParts:
+    """``element`` taken apart; sort order from SQLAlchemy's modifiers or from its text."""
     base, modifiers = _unwrap_sorting(element)
-    descending = "desc" in modifiers
+    if isinstance(base, sa.Column):  # a plain column needs no compiling: its name says it
+        return ElementParts(
+            base.name.lower(), "desc" in modifiers, _written_nulls(modifiers), None
+        )
+    text, descending, nulls, opclass = _written_order(_compile(base, dialect), dialect)
+    return ElementParts(
+        normalize_sql(text, dialect.name),
+        descending or "desc" in modifiers,
+        _written_nulls(modifiers) or nulls,
+        opclass,
+    )
+
+
+def _written_nulls(modifiers: set[str]) -> str | None:
+    if "nulls_first" in modifiers or "nulls_last" in modifiers:
+        return "first" if "nulls_first" in modifiers else "last"
+    return None
+
+
+def _element_signature(element: Any, dialect: Dialect) -> tuple[Any, ...]:
+    """(expression, descending, where NULLs sort): a bound column, ``sa.column("x")`` and
+    ``text("x")`` are all column x."""
+    parts = _element_parts(element, dialect)
     defaults = NULLS_DEFAULT.get(dialect.name)
     nulls = None
     if defaults is not None:
-        nulls = defaults[descending]
-        if "nulls_first" in modifiers or "nulls_last" in modifiers:
-            nulls = "first" if "nulls_first" in modifiers else "last"
-    # A plain column needs no compiling: its comparable form is its name.
-    text = (base.name.lower(),) if isinstance(base, sa.Column) else None
-    return (text or normalize_sql(_compile(base, dialect), dialect.name), descending, nulls)
+        nulls = parts.nulls or defaults[parts.descending]
+    return (parts.text, parts.descending, nulls)
 
 
 def signature(index: sa.Index, dialect: Dialect) -> dict[str, Any]:
@@ -538,6 +629,36 @@ def _changed(
     return (old_sig, new_sig) if old_sig != new_sig else None
 
 
+def _withdraw_unchanged(
+    modify_ops: ModifyTableOps,
+    tname: str,
+    model: dict[str, sa.Index],
+    reflected: ReflectedIndexes,
+    dialect: Dialect,
+) -> set[str]:
+    """Take back Alembic's drop + create of an index whose signatures are equal; its names.
+
+    Alembic compares the columns an index binds: ``sa.column("x")``, ``sa.desc("x")`` and
+    ``text("x DESC")`` bind none, so to it they differ from the column x the database
+    reports, and the unchanged index would be dropped and created again on every run.
+    """
+    from alembic.operations import ops
+
+    drops = {str(op.index_name): op for op in modify_ops.ops if isinstance(op, ops.DropIndexOp)}
+    creates = {
+        str(op.index_name): op for op in modify_ops.ops if isinstance(op, ops.CreateIndexOp)
+    }
+    withdrawn = set()
+    for name in sorted(drops.keys() & creates.keys() & model.keys() & reflected.names()):
+        if _changed(name, model[name], reflected, dialect) is None:
+            modify_ops.ops.remove(drops[name])
+            modify_ops.ops.remove(creates[name])
+            withdrawn.add(name)
+            log.info("Index %r on %r is unchanged: its elements name the same columns",
+                     name, tname)
+    return withdrawn
+
+
 def compare_indexes(
     autogen_context: AutogenContext,
     modify_ops: ModifyTableOps,
@@ -579,7 +700,10 @@ def compare_indexes(
             name = _model_name(index, autogen_context)
             if name is not None:
                 model[name] = index
-    handled = _names_with_ops(modify_ops, dialect)
+    withdrawn = set()
+    if reflected is not None and model:
+        withdrawn = _withdraw_unchanged(modify_ops, tname, model, reflected, dialect)
+    handled = _names_with_ops(modify_ops, dialect) | withdrawn
 
     for name in sorted(model.keys() & in_database - handled):
         assert reflected is not None
@@ -685,10 +809,89 @@ def drop_implicit_fk_indexes(
     return PriorityDispatchResult.CONTINUE
 
 
+# -- warnings about indexes this plugin compares ----------------------------------------------
+
+#: Per dialect: what Alembic warns about a model index it cannot compare, and SQLAlchemy about a
+#: database index it cannot reflect (``{name}``: the index). This plugin compares both, so
+#: while it is on, the run shows neither.
+MODEL_INDEX_WARNINGS: dict[str, tuple[str, ...]] = {
+    "sqlite": ("autogenerate skipping metadata-specified expression-based index .{name}.;",),
+    "postgresql": (
+        r"Expression #\d+ .* in index .{name}. detected to include an operator clause",
+    ),
+}
+DATABASE_INDEX_WARNINGS: dict[str, tuple[str, ...]] = {
+    "sqlite": ("Skipped unsupported reflection of expression-based index {name}$",),
+}
+
+
+def _model_index_names(autogen_context: AutogenContext) -> Iterator[str]:
+    from alembic import util
+
+    for metadata in util.to_list(autogen_context.metadata):
+        for table in metadata.tables.values():
+            for index in table.indexes:
+                name = _model_name(index, autogen_context)
+                if name is not None:
+                    yield name
+
+
+def _database_index_names(
+    autogen_context: AutogenContext, schemas: Collection[str | None]
+) -> Iterator[str]:
+    """The SQLite expression indexes whose DDL this plugin reads (all but odd ones)."""
+    for schema in schemas:
+        for stored in _sqlite_index_ddl(autogen_context, schema).values():
+            for name, sql in stored.items():
+                if not SQLITE_COLUMNS_ONLY.match(sql) and parse_create_index(sql) is not None:
+                    yield name
+
+
+def _naming(messages: tuple[str, ...], names: Iterator[str]) -> list[str]:
+    """Each message pattern, for any of ``names`` (none when there are no names)."""
+    found = sorted(set(names))
+    if not found:
+        return []
+    one_of = "(?:" + "|".join(re.escape(name) for name in found) + ")"
+    return [message.format(name=one_of) for message in messages]
+
+
+def answered_warnings(
+    autogen_context: AutogenContext, schemas: Collection[str | None]
+) -> list[str]:
+    """Message patterns of the warnings this plugin answers for in this run."""
+    dialect = autogen_context.dialect.name
+    patterns = []
+    if dialect in MODEL_INDEX_WARNINGS:
+        patterns += _naming(MODEL_INDEX_WARNINGS[dialect], _model_index_names(autogen_context))
+    if dialect in DATABASE_INDEX_WARNINGS:
+        patterns += _naming(
+            DATABASE_INDEX_WARNINGS[dialect], _database_index_names(autogen_context, schemas)
+        )
+    return patterns
+
+
+def quiet_answered_warnings(
+    autogen_context: AutogenContext, upgrade_ops: Any
+) -> PriorityDispatchResult:
+    """First in the run: the warnings this plugin answers for stay quiet during it."""
+    quiet_during_comparison(autogen_context, answered_warnings)
+    return PriorityDispatchResult.CONTINUE
+
+
 def setup(plugin: Plugin) -> None:
-    """Run after Alembic's own index and FK comparison, for every table."""
+    """Run after Alembic's own index and FK comparison, for every table; quiet the warnings
+    about what it compares from the start of the run."""
     register_renderers()
     install(plugin)
+    for qualifier in sorted(MODEL_INDEX_WARNINGS.keys() | DATABASE_INDEX_WARNINGS.keys()):
+        plugin.add_autogenerate_comparator(
+            quiet_answered_warnings,
+            "autogenerate",
+            "flask_migrate_plus.indexes.warnings",
+            qualifier=qualifier,
+            priority=DispatchPriority.FIRST,
+        )
     plugin.add_autogenerate_comparator(
         compare_indexes, "table", "indexes", priority=DispatchPriority.LAST
     )

@@ -5,14 +5,18 @@ Alembic compares types by tokenising their DDL, which both over- and under-repor
 - it flags spellings that the database stores as one thing: MariaDB keeps ``FLOAT(53)`` as
   ``DOUBLE``, ``BLOB(100)`` as ``TINYBLOB``, and we treat ``BIT(1)`` like ``BOOL``; SQLite reads
   an unknown declared type back by affinity (``BINARY(16)`` of a ``UUIDType`` -> ``NUMERIC``);
-- it ignores what sits outside the argument list: ``UNSIGNED``, ``ZEROFILL``, the fractional
-  seconds of ``DATETIME(6)``, and a column's collation.
+- it ignores what sits outside the argument list: ``UNSIGNED``, ``ZEROFILL``, and a
+  column's collation; and an argument only one side has: the fractional seconds of
+  ``DATETIME(6)`` or ``TIMESTAMP(3)`` added to a column that had none.
 
 So, around Alembic's comparison (asked here, once per column): attribute rules detect the
 missed changes, and per-dialect DDL normalisers remove the false positives it reports. The
 model side is always the type's dialect implementation, so a ``TypeDecorator`` is compared
-by what it creates. On PostgreSQL, a type change between type families gets a
-``USING <column>::<type>`` cast from a rewrite pass (``rewrite.type_casts``).
+by what it creates; and when the application compiles a type itself (``@compiles(DateTime,
+"mysql")`` writing ``DATETIME(6)``), the attributes are read from the DDL it compiles to,
+which is what the column gets, not from the type object. On PostgreSQL, a type change
+between type families gets a ``USING <column>::<type>`` cast from a rewrite pass
+(``rewrite.type_casts``).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from sqlalchemy.exc import CompileError
 
 from ..ops import register_renderers
 from ..rewrite import install
-from ..schema.types import implementation
+from ..schema.types import compiled_by_application, implementation
 from ..sql.dialects import dialect_family
 
 if TYPE_CHECKING:
@@ -50,24 +54,59 @@ def _mysql_attributes(type_: sqltypes.TypeEngine) -> tuple[Any, ...]:
     return unsigned, zerofill, getattr(type_, "fsp", None) or 0
 
 
-AttributeReader = Callable[[sqltypes.TypeEngine], tuple[Any, ...]]
+#: A string literal in DDL (an ENUM value may say UNSIGNED), MySQL's escapes included.
+_QUOTED_STRING = re.compile(r"'(?:[^'\\]|''|\\.)*'")
 
-#: Per dialect family: the type attributes compared, and how to read them from a type, in
+#: The fractional-seconds argument of a time type, at the start of its DDL.
+_MYSQL_FSP = re.compile(r"\s*(?:DATETIME|TIMESTAMP|TIME)\s*\(\s*(\d+)\s*\)")
+_PG_PRECISION = re.compile(r"\s*(?:TIMESTAMPTZ|TIMESTAMP|TIMETZ|TIME)\s*\(\s*(\d+)\s*\)")
+
+
+def _mysql_ddl_attributes(ddl: str) -> tuple[Any, ...]:
+    """``_mysql_attributes`` read from DDL text (``INTEGER UNSIGNED ZEROFILL``, ``DATETIME(6)``)."""
+    words = _QUOTED_STRING.sub("''", ddl).upper()
+    zerofill = re.search(r"\bZEROFILL\b", words) is not None
+    unsigned = zerofill or re.search(r"\bUNSIGNED\b", words) is not None
+    fsp = _MYSQL_FSP.match(words)
+    return unsigned, zerofill, int(fsp.group(1)) if fsp else 0
+
+
+def _pg_attributes(type_: sqltypes.TypeEngine) -> tuple[Any, ...]:
+    # PostgreSQL keeps the fractional-seconds precision a column was created with, and
+    # reports none when it was given none
+    if isinstance(type_, (sqltypes.DateTime, sqltypes.Time)):
+        return (getattr(type_, "precision", None),)
+    return (None,)
+
+
+def _pg_ddl_attributes(ddl: str) -> tuple[Any, ...]:
+    precision = _PG_PRECISION.match(_QUOTED_STRING.sub("''", ddl).upper())
+    return (int(precision.group(1)) if precision else None,)
+
+
+AttributeReader = Callable[[sqltypes.TypeEngine], tuple[Any, ...]]
+DDLAttributeReader = Callable[[str], tuple[Any, ...]]
+
+#: Per dialect family: the type attributes compared, how to read them from a type, and how
+#: from the DDL the type compiles to (for a type the application compiles itself), each in
 #: that order (absent = not set).
-COMPARED_ATTRIBUTES: dict[str, tuple[tuple[str, ...], AttributeReader]] = {
-    "mysql": (("unsigned", "zerofill", "fsp"), _mysql_attributes),
+COMPARED_ATTRIBUTES: dict[str, tuple[tuple[str, ...], AttributeReader, DDLAttributeReader]] = {
+    "mysql": (("unsigned", "zerofill", "fsp"), _mysql_attributes, _mysql_ddl_attributes),
+    "postgresql": (("precision",), _pg_attributes, _pg_ddl_attributes),
 }
 
 #: Dialect families whose reflection reports a column collation (None = the default one).
 COLLATION_DIALECTS = frozenset({"mysql", "postgresql"})
 
 
-def _attribute_changes(conn: sqltypes.TypeEngine, model: sqltypes.TypeEngine, family: str
-                       ) -> list[str]:
+def _attribute_changes(conn: sqltypes.TypeEngine, model: sqltypes.TypeEngine, family: str,
+                       compiled: str | None) -> list[str]:
+    """The compared attributes that differ; the model's read from ``compiled`` when given."""
     if family not in COMPARED_ATTRIBUTES:
         return []
-    names, read = COMPARED_ATTRIBUTES[family]
-    conn_values, model_values = read(conn), read(model)
+    names, read, read_ddl = COMPARED_ATTRIBUTES[family]
+    conn_values = read(conn)
+    model_values = read(model) if compiled is None else read_ddl(compiled)
     if conn_values == model_values:
         return []
     return [name for name, a, b in zip(names, conn_values, model_values, strict=True) if a != b]
@@ -89,21 +128,37 @@ def _ddl(type_: sqltypes.TypeEngine, dialect: Dialect) -> str:
         return ""
 
 
-def _collation_changed(conn_col: Column, model: sqltypes.TypeEngine, dialect: Dialect) -> bool:
+_COLLATE = re.compile(r"""\bCOLLATE\s+("[^"]+"|`[^`]+`|[^\s,)]+)""", re.IGNORECASE)
+
+
+def _compiled_collation(compiled: str) -> str | None:
+    """The collation named in DDL text, unquoted; None when it names none."""
+    match = _COLLATE.search(_QUOTED_STRING.sub("''", compiled))
+    return match.group(1).strip('"`') if match else None
+
+
+def _collation_changed(conn_col: Column, model: sqltypes.TypeEngine, dialect: Dialect,
+                       compiled: str | None) -> bool:
+    """Whether the column's collation changes; the model's read from ``compiled`` when given."""
     conn = conn_col.type
     if dialect_family(dialect.name) not in COLLATION_DIALECTS:
         return False
-    if not (isinstance(conn, sqltypes.String) and isinstance(model, sqltypes.String)):
+    if not isinstance(conn, sqltypes.String):
         return False
-    if conn.collation == model.collation:
+    if compiled is not None:
+        collation = _compiled_collation(compiled)
+    elif isinstance(model, sqltypes.String):
+        collation = model.collation
+    else:
+        return False
+    if conn.collation == collation:
         return False
     default = _default_collation(conn_col, dialect)
-    if (conn.collation or default) == (model.collation or default):
+    if (conn.collation or default) == (collation or default):
         return False
     # a model charset implies its default collation, which MariaDB reports
-    return model.collation is not None or not re.search(
-        r"\b(CHARACTER SET|NATIONAL)\b", _ddl(model, dialect).upper()
-    )
+    ddl = compiled if compiled is not None else _ddl(model, dialect)
+    return collation is not None or not re.search(r"\b(CHARACTER SET|NATIONAL)\b", ddl.upper())
 
 
 # -- false positives: DDL spellings the database stores as the same type --------------------
@@ -172,8 +227,12 @@ def compare_type(
     changed: list[str] = []
     if family in COMPARED_ATTRIBUTES or isinstance(conn_type, sqltypes.String):
         model_impl = implementation(model_type, dialect)  # what the rules read
-        changed = _attribute_changes(conn_type, model_impl, family)
-        if _collation_changed(conn_col, model_impl, dialect):
+        # ... unless the application compiles the type itself: then its DDL says it
+        compiled = (
+            _ddl(model_type, dialect) if compiled_by_application(model_type, dialect) else None
+        )
+        changed = _attribute_changes(conn_type, model_impl, family, compiled)
+        if _collation_changed(conn_col, model_impl, dialect, compiled):
             changed.append("collation")
     if changed:
         alter_column_op.existing_type = conn_type

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy.schema import CheckConstraint, DefaultClause
+from sqlalchemy.schema import CheckConstraint, DefaultClause, Table
 from sqlalchemy.sql.elements import ClauseElement, conv
 
 _DOUBLING_PARAMSTYLES = ("format", "pyformat")
@@ -64,10 +64,35 @@ def _name(name: Any, autogen_context: Any) -> str | None:
     return None
 
 
-def render_check(constraint: CheckConstraint, autogen_context: Any) -> str | Literal[False]:
-    """``sa.CheckConstraint(<sql>, name=...)`` with the SQL exactly as compiled."""
-    if constraint._type_bound or constraint.dialect_kwargs:
-        return False  # made by its type (Boolean, Enum), or options we leave to Alembic
+def _twin_written(constraint: CheckConstraint) -> bool:
+    """Whether ``constraint`` has a twin (same name, same SQL) in its table that is written in
+    its place.
+
+    Alembic renders ``create_table`` from a copy of the model's table: copying a column copies
+    its type, and an application type whose ``after_parent_attach`` listener adds a CHECK adds
+    it to the copy again, next to the copied one. A table holds one constraint once.
+    """
+    table = constraint.parent
+    if not isinstance(table, Table):
+        return False
+    text = str(constraint.sqltext)
+    twins = [
+        other for other in table.constraints
+        if isinstance(other, CheckConstraint) and other.name == constraint.name
+        and str(other.sqltext) == text
+    ]
+    return len(twins) > 1 and constraint is not min(twins, key=id)
+
+
+def render_check(constraint: CheckConstraint, autogen_context: Any) -> str | None | Literal[False]:
+    """``sa.CheckConstraint(<sql>, name=...)`` with the SQL exactly as compiled; nothing for
+    the second of two twins."""
+    if constraint._type_bound:
+        return False  # made by its type (Boolean, Enum): Alembic writes none
+    if _twin_written(constraint):
+        return None
+    if constraint.dialect_kwargs:
+        return False  # options we leave to Alembic
     args = [repr(sql_text(constraint.sqltext, autogen_context))]
     name = _name(constraint.name, autogen_context)
     if name is not None:

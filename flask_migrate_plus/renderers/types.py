@@ -7,7 +7,8 @@ with NameError, or worse runs with a repr that is not a constructor call. We cho
    type), overridable per class name with the ``migrate_plus_type_rendering`` option
    (``{"ColorType": "decorator"}``);
 2. the application's own types are written as ``module.Class(args)`` with ``import module``
-   when their repr is a faithful constructor (``app_types``);
+   when their repr is a faithful constructor, which includes building its column into a
+   table with the application's events running (``app_types``);
 3. otherwise a TypeDecorator is written as its storage type, with a comment naming the model
    type it stands for.
 
@@ -31,7 +32,7 @@ from .columns import render_column_checks
 from .literals import render_check, render_server_default
 from .plain import is_sqlalchemy_type, public_type, render_public_type
 from .variants import has_variants, render_with_variants
-from .verify import context_state, verify_render
+from .verify import column_name, context_state, verify_render
 
 log = logging.getLogger("flask_migrate_plus")
 
@@ -122,7 +123,9 @@ def type_text(type_: Any, autogen_context: Any, comment: bool = True) -> str:
         if text is not None:
             return text
     if rule is None and mode == "decorator" and not third_party.holds_secret(type_):
-        faithful = faithful_constructor(type_, autogen_context.dialect)
+        faithful = faithful_constructor(
+            type_, autogen_context.dialect, column_name(type_, autogen_context)
+        )
         if faithful is not None:
             text, import_line = faithful
             autogen_context.imports.add(import_line)
@@ -137,8 +140,9 @@ def type_text(type_: Any, autogen_context: Any, comment: bool = True) -> str:
     return _as_module_repr(type_, autogen_context)
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
-    """Alembic's ``render_item`` hook: our text for non-SQLAlchemy types, False otherwise."""
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | None | Literal[False]:
+    """Alembic's ``render_item`` hook: our text for non-SQLAlchemy types, False otherwise
+    (None: write nothing, for a constraint written once already)."""
     if type_ == "server_default":
         return render_server_default(obj, autogen_context)
     if type_ == "check":

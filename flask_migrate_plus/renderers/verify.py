@@ -1,11 +1,13 @@
-"""Check each rendered type by running it: evaluate the text, compile its DDL, compare.
+"""Check each rendered type by running it: evaluate the text, build its column, compare.
 
 A render that evaluates but builds different DDL is the worst kind of bug: the migration
 runs, creates the wrong column, and the next autogenerate proposes a change forever
 (sqlalchemy-utils' ColorType(max_length=50) rendered as ``ColorType(length=50)``). So every
-type we write is evaluated with the script's imports, compiled for the target dialect and
-compared with the model type's DDL; a mismatch is logged as a warning on the
-"flask_migrate_plus" logger naming the table and column (``flask db migrate`` shows it).
+type we write is evaluated with the script's imports, put in a column of a table the way the
+script's ``create_table`` / ``add_column`` will (the type's events run: an
+``after_parent_attach`` listener that fails would fail the migration), compiled for the
+target dialect and compared with the model type's DDL; a mismatch is logged as a warning on
+the "flask_migrate_plus" logger naming the table and column (``flask db migrate`` shows it).
 
 Table and column names are not passed to ``render_item``; ``record_type_owners`` (a script
 rewriter, run before rendering) maps each type object in the script's ops to its column.
@@ -19,7 +21,7 @@ from typing import Any
 
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, Table
 from sqlalchemy.engine import Dialect
 
 from ..schema.run_state import context_run_state
@@ -82,14 +84,43 @@ def rebuild(text: str, imports: set[str]) -> Any:
     return eval(text, namespace)
 
 
+def column_name(type_: Any, autogen_context: Any) -> str:
+    """The name of the model column ``type_`` belongs to ("c" when not known)."""
+    owner = context_state(autogen_context.migration_context)["owners"].get(id(type_))
+    return str(owner).rsplit(".", 1)[-1] if owner else "c"
+
+
+def build_in_table(type_: Any, name: str) -> Table:
+    """A table with one column of ``type_``, built as a script's ``create_table`` builds it:
+    the type's own events run, and whatever they raise is raised here."""
+    return Table("verify", MetaData(), Column(name, type_))
+
+
+def added_by_events(table: Table) -> list[Any]:
+    """What a column's type added to its table: constraints that are not bound to the type
+    (Alembic writes those itself, from the model's table) and indexes."""
+    constraints = [
+        constraint for constraint in table.constraints
+        if not isinstance(constraint, PrimaryKeyConstraint)
+        and not getattr(constraint, "_type_bound", False)
+    ]
+    return [*constraints, *table.indexes]
+
+
 def verify_render(text: str, model_type: Any, autogen_context: Any) -> bool:
     """Warn (once per column and text) when ``text`` does not build the model's DDL."""
     dialect = autogen_context.dialect
     expected = _ddl(model_type, dialect)
+    name = column_name(model_type, autogen_context)
     try:
-        got = _ddl(rebuild(text, set(autogen_context.imports)), dialect)
+        rebuilt = rebuild(text, set(autogen_context.imports))
     except Exception as error:
         got = f"<does not evaluate: {type(error).__name__}: {error}>"
+    else:
+        try:
+            got = _ddl(build_in_table(rebuilt, name).c[name].type, dialect)
+        except Exception as error:
+            got = f"<does not build a column: {type(error).__name__}: {error}>"
     if got == expected:
         return True
     state = context_state(autogen_context.migration_context)

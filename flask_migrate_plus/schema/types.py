@@ -44,6 +44,21 @@ def implementation(type_: sqltypes.TypeEngine[Any], dialect: Dialect) -> sqltype
     return impl
 
 
+def compiled_by_application(type_: Any, dialect: Dialect) -> bool:
+    """Whether an ``@compiles`` function of the application may write the DDL of ``type_``.
+
+    ``@compiles(DateTime, "mysql")`` makes ``DateTime()`` create ``DATETIME(6)``, which the
+    type object's attributes do not show; only its compiled DDL says what the column gets.
+    ``sqlalchemy.ext.compiler`` marks each class it takes over with ``_compiler_dispatcher``
+    (subclasses see the mark too, whether or not the override reaches them, so a True only
+    means "read the compiled DDL", which is right either way). An attribute check, no
+    compiling: most types are never taken over.
+    """
+    inner_types = (*wrapped_types(type_), implementation(type_, dialect))
+    return any(getattr(type(inner), "_compiler_dispatcher", None) is not None
+               for inner in inner_types)
+
+
 def native_enum(type_: Any, dialect: Dialect) -> tuple[sa.Enum | None, bool]:
     """The native enum type behind a column type on ``dialect``, and whether the column is
     an array of it. Looks through TypeDecorators, ``with_variant`` and ``ARRAY`` the way
