@@ -102,7 +102,7 @@ def restore_mysql_comments(
     autogen_context: AutogenContext, upgrade_ops: Any, schemas: Any
 ) -> PriorityDispatchResult:
     """Before Alembic reflects any column of this run, hook the comment repair into it."""
-    impl = autogen_context.migration_context.impl
+    impl: Any = autogen_context.migration_context.impl
     if autogen_context.connection is not None:
         # An attribute on this run's impl instance only; Alembic looks the method up per table.
         impl.autogen_column_reflect = _MysqlLostComments(
