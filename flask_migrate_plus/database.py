@@ -1,32 +1,74 @@
 """The application's databases as the commands need them: engines, reachability, revisions.
 
 Shared by the commands and the revision-graph guards, so neither imports the other.
+
+The commands' own reads (is the server there, which revision is it at) are synchronous code.
+For an application on an asyncio driver (``+asyncpg``, ``+aiosqlite``, ...) they run through
+:func:`on_connection`, inside ``AsyncConnection.run_sync`` on an event loop of their own that
+ends with the read; the engine's pool is emptied before that loop closes, so no connection
+outlives the loop it belongs to.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 
 from .errors import MigrateError, one_line
 from .extension import MigrateState
+from .model_layers import is_async_engine, sync_engine
+
+R = TypeVar("R")
+
+
+def app_engines(state: MigrateState) -> dict[str | None, Any]:
+    """Every engine as the model layer has it (an AsyncEngine for an asyncio driver)."""
+    found = {database.key: database.engine for database in state.layer.databases()}
+    if found:
+        return found
+    return {None: state.db.engine}
 
 
 def engines(state: MigrateState) -> dict[str | None, sa.Engine]:
-    """Every engine of the application, by bind key (None: the default database)."""
-    found = getattr(state.db, "engines", None)
-    if isinstance(found, dict) and found:
-        return dict(found)
-    return {None: state.db.engine}
+    """Every engine of the application, by bind key (None: the default database).
+
+    The synchronous Engine, also behind an AsyncEngine: for events and dialect facts; its
+    connections are opened through :func:`on_connection`.
+    """
+    return {key: sync_engine(engine) for key, engine in app_engines(state).items()}
+
+
+def default_app_engine(state: MigrateState) -> Any:
+    """The default bind's engine as the layer has it (the first one when it has no default)."""
+    found = app_engines(state)
+    return found.get(None) or next(iter(found.values()))
 
 
 def default_engine(state: MigrateState) -> sa.Engine:
     """The engine of the default bind (the first one when the app has no default)."""
-    found = engines(state)
-    return found.get(None) or next(iter(found.values()))
+    return sync_engine(default_app_engine(state))
+
+
+def on_connection(engine: Any, fn: Callable[[sa.Connection], R]) -> R:
+    """``fn(connection)`` on a new connection of ``engine``, sync or async (module doc)."""
+    if not is_async_engine(engine):
+        with engine.connect() as connection:
+            return fn(connection)
+
+    async def run() -> R:
+        try:
+            async with engine.connect() as connection:
+                result: R = await connection.run_sync(fn)
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
 
 
 def hidden_url(engine: sa.Engine) -> str:
@@ -35,11 +77,11 @@ def hidden_url(engine: sa.Engine) -> str:
 
 def ensure_reachable(state: MigrateState) -> None:
     """Connect to every database once, so a wrong URL is one clear line, not a traceback."""
-    for engine in engines(state).values():
+    for engine in app_engines(state).values():
         try:
-            with engine.connect():
-                pass
-        except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ArgumentError) as exc:
+            on_connection(engine, lambda connection: None)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ArgumentError,
+                OSError) as exc:
             reason = one_line(getattr(exc, "orig", None) or exc)
             raise MigrateError(
                 f"cannot connect to the database {hidden_url(engine)}: {reason}"
@@ -61,9 +103,11 @@ def database_heads(state: MigrateState) -> tuple[str, ...]:
     """
     context_log = logging.getLogger("alembic.runtime.migration")
     was_disabled, context_log.disabled = context_log.disabled, True
+    def read(connection: sa.Connection) -> tuple[str, ...]:
+        context = MigrationContext.configure(connection, opts=version_table_args(state))
+        return tuple(context.get_current_heads())
+
     try:
-        with default_engine(state).connect() as connection:
-            context = MigrationContext.configure(connection, opts=version_table_args(state))
-            return tuple(context.get_current_heads())
+        return on_connection(default_app_engine(state), read)
     finally:
         context_log.disabled = was_disabled

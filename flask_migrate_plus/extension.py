@@ -3,7 +3,9 @@
 All per-application state lives in ``app.extensions["migrate"]`` (a :class:`MigrateState`),
 whose attributes are the ones a ``migrations/env.py`` written by Flask-Migrate 4.x reads:
 ``db``, ``directory``, ``configure_args``, ``migrate`` and ``metadata``. Our Alembic options
-travel in ``configure_args``, so such an env.py gains them without being edited.
+travel in ``configure_args``, so such an env.py gains them without being edited. Our own
+templates ask :meth:`MigrateState.databases` instead, which serves every model layer
+(Flask-SQLAlchemy, Alchemical, Flask-SQLAlchemy-Lite, or ``metadata=`` alone).
 """
 
 from __future__ import annotations
@@ -11,15 +13,21 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
+from .model_layers import (
+    Database,
+    MetadataArgument,
+    ModelLayer,
+    model_layer,
+    require_drivers,
+)
 from .settings import Settings, SettingsError, settings_from_config
 from .transactions import transaction_options
 from .wiring import alembic_configure_args
@@ -46,9 +54,12 @@ class MigrateState:
     """``app.extensions["migrate"]``: what env.py and our commands need for one app."""
 
     def __init__(self, migrate: Migrate, db: Any, settings: Settings, configure_args: dict,
-                 settings_error: SettingsError | None = None):
+                 settings_error: SettingsError | None = None,
+                 layer: ModelLayer | None = None):
         self.migrate = migrate
         self.db = db
+        #: Engines and models by bind key, whatever library declares them.
+        self.layer = layer if layer is not None else model_layer(db, {}, None)
         self.directory = migrate.directory
         self.settings = settings
         self.configure_args = configure_args
@@ -59,30 +70,57 @@ class MigrateState:
     @property
     def metadata(self) -> Any:
         """The models' MetaData (old Flask-Migrate env.py files read it from here)."""
-        return self.db.metadata
+        metadatas = self.layer.metadatas()
+        if None in metadatas:
+            return metadatas[None]
+        return getattr(self.db, "metadata", None)
 
+    def databases(self, asyncio: bool = False) -> list[Database]:
+        """Every database (default first) with its engine and models; for env.py.
 
-def database_dialects(app: Flask) -> list[str]:
-    """The dialect names of the databases the application configures (by their URLs)."""
-    urls: list[Any] = [app.config.get("SQLALCHEMY_DATABASE_URI")]
-    for bind in (app.config.get("SQLALCHEMY_BINDS") or {}).values():
-        urls.append(bind.get("url") if isinstance(bind, dict) else bind)
-    names = []
-    for url in urls:
+        ``asyncio`` says whether the env.py asking runs async engines; a database whose
+        driver does not fit stops the command with one line that names the right template.
+        """
+        found = self.layer.databases()
+        require_drivers(found, asyncio, self.migrate.command)
+        return found
+
+    @contextmanager
+    def lock_requested(self, timeout: float) -> Iterator[None]:
+        """While inside, :meth:`migration_lock` in env.py takes the migration lock."""
+        g.migrate_plus_lock_timeout = timeout
         try:
-            names.append(make_url(url).get_backend_name())
-        except (ArgumentError, TypeError, AttributeError):
-            continue  # no URL, or not one SQLAlchemy can read: nothing to say about it
-    return names
+            yield
+        finally:
+            g.pop("migrate_plus_lock_timeout", None)
+
+    @contextmanager
+    def migration_lock(self, engine: Any) -> Iterator[None]:
+        """For an asyncio env.py: hold the migration lock (see ``lock.py``) on ``engine``, the
+        synchronous Engine of its connection inside ``run_sync``, when the running command
+        asks for it (upgrade, downgrade, stamp); otherwise do nothing."""
+        timeout = g.get("migrate_plus_lock_timeout") if g else None
+        if timeout is None:
+            yield
+            return
+        from .lock import migration_lock
+
+        with migration_lock(engine, timeout=timeout):
+            yield
+
+    def database(self, key: str | None = None, asyncio: bool = False) -> Database:
+        """One database by bind key (``None``: the default one); for env.py."""
+        found = self.layer.database(key)
+        require_drivers([found], asyncio, self.migrate.command)
+        return found
 
 
-def bind_names(app: Flask, db: Any) -> list[str]:
-    """The Flask-SQLAlchemy bind keys, as the multi-database template sees them."""
-    binds = app.config.get("SQLALCHEMY_BINDS")
-    if binds is not None:
-        return list(binds)
-    names = getattr(db, "bind_names", None)
-    return list(names()) if callable(names) else []
+def bind_names(app: Flask, db: Any = None) -> list[str]:
+    """The keys of the databases besides the default one, as multi-database scripts name
+    them (``script.py.mako`` of a multi-database migrations folder calls this)."""
+    state = app.extensions.get("migrate")
+    layer = state.layer if isinstance(state, MigrateState) else model_layer(db, app.config, None)
+    return [key for key in layer.keys() if key is not None]
 
 
 class Migrate:
@@ -110,7 +148,7 @@ class Migrate:
         self.alembic_ctx_kwargs: dict[str, Any] = dict(kwargs)
         self.alembic_ctx_kwargs["compare_type"] = compare_type
         self.alembic_ctx_kwargs["render_as_batch"] = render_as_batch
-        if app is not None and db is not None:
+        if app is not None and (db is not None or kwargs.get("metadata") is not None):
             self.init_app(app, db, directory)
 
     def init_app(
@@ -133,6 +171,9 @@ class Migrate:
             self.alembic_ctx_kwargs["render_as_batch"] = render_as_batch
 
         user_args = dict(self.alembic_ctx_kwargs)
+        # metadata= names the models (see model_layers); it is not an Alembic option
+        metadata: MetadataArgument = user_args.pop("metadata", None)
+        layer = model_layer(self.db, app.config, metadata)
         defaults = {
             "compare_type": user_args.pop("compare_type"),
             "render_as_batch": user_args.pop("render_as_batch"),
@@ -146,21 +187,22 @@ class Migrate:
                         exc, self.command)
             settings, error = Settings(**defaults), exc
         app.extensions["migrate"] = MigrateState(
-            self, self.db, settings, self._configure_args(app, settings, user_args), error
+            self, self.db, settings, self._configure_args(layer, settings, user_args), error,
+            layer,
         )
 
         from .cli import db as db_group
 
         app.cli.add_command(db_group, name=self.command)
 
-    def _configure_args(self, app: Flask, settings: Settings, user_args: dict) -> dict:
-        for key, value in transaction_options(database_dialects(app)).items():
+    def _configure_args(self, layer: ModelLayer, settings: Settings, user_args: dict) -> dict:
+        for key, value in transaction_options(layer.dialect_names()).items():
             user_args.setdefault(key, value)
         user_args["compare_type"] = settings.compare_type
         user_args["render_as_batch"] = settings.render_as_batch
         user_args["compare_server_default"] = settings.compare_server_default
         options = settings.plugin_options()
-        options["database_count"] = 1 + len(bind_names(app, self.db))
+        options["database_count"] = max(1, len(layer.keys()))
         return alembic_configure_args(
             user_args, disabled_plugins=settings.disabled_comparators, options=options
         )

@@ -1,5 +1,5 @@
-"""Alembic environment of a Flask application with several databases (Flask-SQLAlchemy
-binds), written by flask-migrate-plus.
+"""Alembic environment of a Flask application with several databases (Flask-SQLAlchemy or
+Alchemical binds, Flask-SQLAlchemy-Lite engine keys), written by flask-migrate-plus.
 
 Each database is migrated on its own connection, inside one transaction per database that
 is committed only when every database has succeeded. Scripts have one
@@ -11,7 +11,6 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
-from sqlalchemy import MetaData
 
 config = context.config
 
@@ -20,43 +19,29 @@ if config.config_file_name is not None:
 logger = logging.getLogger("alembic.env")
 
 migrate_state = current_app.extensions["migrate"]
-target_db = migrate_state.db
-
-
-def bind_names():
-    binds = current_app.config.get("SQLALCHEMY_BINDS")
-    if binds is not None:
-        return list(binds)
-    names = getattr(target_db, "bind_names", None)
-    return list(names()) if callable(names) else []
+# Every database (the default one first, named ''): engine and models by bind key, whichever
+# library declares them.
+databases = {database.name: database for database in migrate_state.databases()}
+DATABASES = list(databases)
 
 
 def get_engine(bind_key=None):
-    engines = getattr(target_db, "engines", None)
-    if engines is not None:
-        return engines[bind_key]
-    return target_db.get_engine(bind=bind_key)
+    return databases[bind_key or ""].engine
 
 
 def get_metadata(bind_key):
-    key = bind_key or None
-    if hasattr(target_db, "metadatas"):
-        return target_db.metadatas.get(key, MetaData())
-    metadata = MetaData()
-    for table in target_db.metadata.tables.values():
-        if table.info.get("bind_key") == key:
-            table.to_metadata(metadata)
-    return metadata
+    return databases[bind_key or ""].metadata
 
 
 def url_of(bind_key=None):
     return get_engine(bind_key).url.render_as_string(hide_password=False).replace("%", "%%")
 
 
-DATABASES = [""] + bind_names()
-config.set_main_option("sqlalchemy.url", url_of())
-for name in DATABASES[1:]:
-    config.set_section_option(name, "sqlalchemy.url", url_of(name))
+for name in DATABASES:
+    if name:
+        config.set_section_option(name, "sqlalchemy.url", url_of(name))
+    else:
+        config.set_main_option("sqlalchemy.url", url_of())
 
 
 def run_migrations_offline():

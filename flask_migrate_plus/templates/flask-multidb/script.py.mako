@@ -29,7 +29,7 @@ def downgrade(engine_name):
 
 <%
     app = current_app._get_current_object()
-    db_names = [""] + bind_names(app, app.extensions["migrate"].db)
+    db_names = [""] + bind_names(app)
 %>
 % for db_name in db_names:
 

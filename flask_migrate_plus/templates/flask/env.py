@@ -1,6 +1,7 @@
 """Alembic environment of a Flask application, written by flask-migrate-plus.
 
-Everything comes from the application: the engine and models from Flask-SQLAlchemy, and
+Everything comes from the application: the engine and models from its model layer
+(Flask-SQLAlchemy, Alchemical, Flask-SQLAlchemy-Lite, or ``Migrate(app, metadata=...)``), and
 the autogenerate options (our comparator plugins, renderers and hooks) from
 ``current_app.extensions["migrate"].configure_args``.
 """
@@ -19,17 +20,16 @@ if config.config_file_name is not None:
 logger = logging.getLogger("alembic.env")
 
 migrate_state = current_app.extensions["migrate"]
+# The default database: its engine and models, whichever library declares them.
+database = migrate_state.database()
 
 
 def get_engine():
-    return migrate_state.db.engine
+    return database.engine
 
 
 def get_metadata():
-    db = migrate_state.db
-    if hasattr(db, "metadatas"):
-        return db.metadatas[None]
-    return db.metadata
+    return database.metadata
 
 
 # Some env.py extensions read the URL from the config, as in Flask-Migrate's template.
