@@ -10,6 +10,7 @@ SQLAlchemy):
     renderers/    sql/, schema/, ops/
     comparators/  sql/, schema/, ops/, rewrite (only to take part in its pipeline);
                   never another comparator module
+    lint/         sql/
 
 Nothing in the plugin core imports Flask, Click or the Flask layer (the extension, settings,
 CLI, commands), so a plain Alembic project can use it. And there is no import cycle in the
@@ -43,6 +44,7 @@ ROOMS: dict[str, set[str]] = {
     "rewrite": {"sql", "schema", "ops"},
     "renderers": {"sql", "schema", "ops"},
     "comparators": {"sql", "schema", "ops", "rewrite"},
+    "lint": {"sql"},
 }
 
 #: The one import cycle allowed: the CLI, imported inside ``init_app``.

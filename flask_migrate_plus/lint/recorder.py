@@ -1,0 +1,339 @@
+"""Run a migration script's ``upgrade()`` and ``downgrade()`` without a database, and
+record every change they would make, with the script line that asked for it.
+
+The script's ``op`` is a :class:`RecordingOperations`: Alembic's own ``Operations`` class,
+so every op (and any op a plugin registers) builds the same op object it would in a real
+run, but ``invoke`` reads that object into changes instead of running it. The same holds
+inside ``batch_alter_table`` (a batch is read op by op, never rebuilt) and
+``op.get_context().autocommit_block()`` (whose changes are marked as running outside a
+transaction).
+
+Scripts that read the database while they run (a batched fill calls ``op.get_bind()``)
+get a :class:`RecordingBind`: what they execute on it is recorded like ``op.execute``,
+and every read returns no rows (``fetchall()`` is ``[]``, ``scalar()`` is None,
+``rowcount`` is 0), so a loop "until no row is left" ends after one pass.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from types import ModuleType
+from typing import Any
+
+from alembic.operations import BatchOperations, Operations, ops
+from alembic.operations.batch import BatchOperationsImpl
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Dialect
+
+from ..sql.dialects import dialect_family
+from .model import Change, Location
+from .operations import read_op, read_sql
+
+
+class LintError(Exception):
+    """A script could not be linted: it does not load, or fails while it runs."""
+
+
+_module_numbers = itertools.count()
+
+
+@dataclass
+class _Recorder:
+    """The changes of one script function, and the transaction they are in."""
+
+    path: str
+    function: str
+    dialect: Dialect
+    changes: list[Change] = field(default_factory=list)
+    segment: int = 0
+    autocommit: bool = False
+
+    @property
+    def family(self) -> str:
+        return dialect_family(self.dialect.name)
+
+    def location(self) -> Location:
+        """The line of the script being run: the innermost frame of the script's file."""
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code.co_filename != self.path:
+            frame = frame.f_back  # type: ignore[assignment]
+        line = frame.f_lineno if frame is not None else 0
+        return Location(self.path, line or 0, self.function)
+
+    def add(self, changes: list[Change]) -> None:
+        self.changes.extend(
+            replace(change, segment=self.segment, autocommit=self.autocommit)
+            for change in changes
+        )
+
+    def record_op(self, operation: ops.MigrateOperation) -> None:
+        self.add(read_op(operation, self.location(), self.dialect, self.family))
+
+    def record_sql(self, statement: Any, source: str) -> None:
+        self.add(read_sql(statement, self.location(), self.dialect, self.family, source))
+
+    @contextmanager
+    def outside_transaction(self) -> Iterator[None]:
+        """``autocommit_block()``: what runs inside commits statement by statement."""
+        was = self.autocommit
+        self.segment += 1
+        self.autocommit = True
+        try:
+            yield
+        finally:
+            self.autocommit = was
+            self.segment += 1
+
+    @contextmanager
+    def own_transaction(self) -> Iterator[None]:
+        """``bind.begin()`` inside an autocommit block: one transaction of its own."""
+        was = self.autocommit
+        self.segment += 1
+        self.autocommit = False
+        try:
+            yield
+        finally:
+            self.autocommit = was
+            self.segment += 1
+
+
+class _NoRows:
+    """The result of every statement run on a :class:`RecordingBind`: no rows."""
+
+    rowcount = 0
+    returns_rows = False
+
+    def _nothing(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def _empty(self, *args: Any, **kwargs: Any) -> list[Any]:
+        return []
+
+    def _self(self, *args: Any, **kwargs: Any) -> _NoRows:
+        return self
+
+    fetchone = first = one = one_or_none = scalar = scalar_one = scalar_one_or_none = _nothing
+    fetchall = fetchmany = all = keys = _empty
+    scalars = mappings = columns = unique = partitions = _self
+
+    def close(self) -> None:
+        return None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+
+class RecordingBind:
+    """What ``op.get_bind()`` returns while a script is linted (see the module docstring)."""
+
+    def __init__(self, recorder: _Recorder) -> None:
+        self._recorder = recorder
+        self.dialect = recorder.dialect
+
+    def execute(self, statement: Any, *args: Any, **kwargs: Any) -> _NoRows:
+        self._recorder.record_sql(statement, "bind.execute")
+        return _NoRows()
+
+    exec_driver_sql = execute
+
+    def scalar(self, statement: Any, *args: Any, **kwargs: Any) -> None:
+        self._recorder.record_sql(statement, "bind.execute")
+        return None
+
+    def scalars(self, statement: Any, *args: Any, **kwargs: Any) -> _NoRows:
+        return self.execute(statement)
+
+    def begin(self) -> Any:
+        return self._recorder.own_transaction()
+
+    begin_nested = begin
+
+    def commit(self) -> None:
+        self._recorder.segment += 1
+
+    rollback = commit
+
+    def in_transaction(self) -> bool:
+        return not self._recorder.autocommit
+
+    def execution_options(self, **options: Any) -> RecordingBind:
+        return self
+
+    def close(self) -> None:
+        return None
+
+    @property
+    def connection(self) -> RecordingBind:
+        return self
+
+
+class _RecordingContext:
+    """What ``op.get_context()`` returns: the real MigrationContext (dialect, options), with
+    an ``autocommit_block()`` that records instead of committing."""
+
+    def __init__(self, recorder: _Recorder, context: MigrationContext) -> None:
+        self._recorder = recorder
+        self._context = context
+
+    def autocommit_block(self) -> Any:
+        return self._recorder.outside_transaction()
+
+    @property
+    def bind(self) -> RecordingBind:
+        return RecordingBind(self._recorder)
+
+    connection = bind
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+
+class RecordingOperations(Operations):
+    """Alembic's ``Operations`` whose ops are recorded, never run."""
+
+    def __init__(self, migration_context: MigrationContext, recorder: _Recorder,
+                 impl: Any = None) -> None:
+        super().__init__(migration_context, impl)
+        self._recorder = recorder
+
+    def invoke(self, operation: ops.MigrateOperation) -> Any:
+        self._recorder.record_op(operation)
+        if isinstance(operation, ops.CreateTableOp):
+            return operation.to_table(self.migration_context)
+        return None
+
+    @contextmanager
+    def batch_alter_table(
+        self, table_name: str, schema: str | None = None, recreate: str = "auto",
+        *args: Any, **kwargs: Any,
+    ) -> Iterator[BatchOperations]:
+        impl = BatchOperationsImpl(self, table_name, schema, recreate, None, (), {}, (), {},
+                                   None, ())
+        yield _RecordingBatchOperations(self.migration_context, self._recorder, impl)
+
+    def get_context(self) -> Any:
+        return _RecordingContext(self._recorder, self.migration_context)
+
+    def get_bind(self) -> Any:
+        return RecordingBind(self._recorder)
+
+
+class _RecordingBatchOperations(BatchOperations):
+    """``batch_op`` inside ``batch_alter_table``: its ops are recorded one by one."""
+
+    def __init__(self, migration_context: MigrationContext, recorder: _Recorder,
+                 impl: BatchOperationsImpl) -> None:
+        super().__init__(migration_context, impl)
+        self._recorder = recorder
+
+    def invoke(self, operation: ops.MigrateOperation) -> Any:
+        self._recorder.record_op(operation)
+        return None
+
+    def get_context(self) -> Any:
+        return _RecordingContext(self._recorder, self.migration_context)
+
+    def get_bind(self) -> Any:
+        return RecordingBind(self._recorder)
+
+
+def load_script(path: str) -> ModuleType:
+    """Import a migration script as a module of its own (never cached in sys.modules)."""
+    name = f"_migrate_plus_lint_{next(_module_numbers)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise LintError(f"{path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise LintError(f"{path}: the script cannot be loaded: {_one_line(exc)}") from exc
+    return module
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def script_functions(module: ModuleType) -> list[tuple[str, Callable[[], Any]]]:
+    """The functions to run: ``upgrade``/``downgrade``, or in a multi-database script
+    ``upgrade_<bind>``/``downgrade_<bind>`` for each database."""
+    found: list[tuple[str, Callable[[], Any]]] = []
+    for direction in ("upgrade", "downgrade"):
+        per_bind = sorted(name for name in vars(module)
+                          if name.startswith(direction + "_") and callable(vars(module)[name]))
+        names = per_bind or ([direction] if callable(getattr(module, direction, None)) else [])
+        found.extend((name, getattr(module, name)) for name in names)
+    return found
+
+
+def migration_context(dialect_name: str,
+                      server_version: tuple[int, ...] | None = None) -> MigrationContext:
+    """A context for ``dialect_name`` that needs no database."""
+    context = MigrationContext.configure(dialect_name=dialect_name, opts={"as_sql": True})
+    if server_version is not None:
+        context.dialect.server_version_info = server_version
+    return context
+
+
+def record_script(path: str | os.PathLike[str], dialect_name: str,
+                  server_version: tuple[int, ...] | None = None) -> dict[str, list[Change]]:
+    """Run every function of the script at ``path``; function name -> its changes."""
+    path = str(path)
+    module = load_script(path)
+    context = migration_context(dialect_name, server_version)
+    recorded: dict[str, list[Change]] = {}
+    for name, function in script_functions(module):
+        recorder = _Recorder(path, name, context.dialect)
+        try:
+            with _as_alembic_op(RecordingOperations(context, recorder)):
+                function()
+        except LintError:
+            raise
+        except Exception as exc:
+            line = _failing_line(exc, path)
+            raise LintError(
+                f"{path}:{line}: {name}() failed while being linted: {_one_line(exc)}"
+            ) from exc
+        recorded[name] = recorder.changes
+    return recorded
+
+
+@contextmanager
+def _as_alembic_op(operations: Operations) -> Iterator[None]:
+    """Make ``operations`` what ``alembic.op`` calls, as ``Operations.context`` does for a
+    real run (Alembic keys its proxies by class, so a subclass installs as Operations);
+    whatever was installed before is put back."""
+    attr_names, modules = Operations._setups[Operations]
+    saved = [(globals_, dict(globals_)) for globals_, _ in modules]
+    try:
+        for globals_, _ in modules:
+            globals_["_proxy"] = operations
+            for attr_name in attr_names:
+                globals_[attr_name] = getattr(operations, attr_name)
+        yield
+    finally:
+        for globals_, before in saved:
+            for key in ["_proxy", *attr_names]:
+                if key in before:
+                    globals_[key] = before[key]
+                else:
+                    globals_.pop(key, None)
+
+
+def _failing_line(exc: BaseException, path: str) -> int:
+    """The last line of the script in the traceback of ``exc``."""
+    line = 0
+    traceback = exc.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == path:
+            line = traceback.tb_lineno
+        traceback = traceback.tb_next
+    return line

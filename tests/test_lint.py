@@ -1,0 +1,496 @@
+"""The lint rules, one test each on a hand-written script: the risky form is reported with
+its line, what it locks and its safe form; an acknowledgement comment silences it; the safe
+form is not reported. Plus the recorder (batch blocks, autocommit blocks, get_bind, line
+numbers) and the SQL reader behind ``op.execute``.
+
+The linter reads scripts and never connects: these tests need no database server.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from flask_migrate_plus.lint import RULES, Finding, LintError, lint_script
+
+HEADER = '''"""a test script"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "a1"
+down_revision = None
+
+
+'''
+
+AUTOCOMMIT = "with op.get_context().autocommit_block():"
+
+
+def _body(code: str) -> str:
+    """``code`` as a function body; its first line may start at column 0 and the others
+    be indented (a case written inline after its opening quotes)."""
+    code = code.strip("\n")
+    first, _, rest = code.partition("\n")
+    if rest and not first[:1].isspace():
+        lines = rest.splitlines()
+        base = min(len(line) - len(line.lstrip()) for line in lines if line.strip())
+        if first.rstrip().endswith(":"):  # the next line is the opener's body
+            base = len(lines[0]) - len(lines[0].lstrip()) - 4
+        code = "\n".join([first, *(line[base:] for line in lines)])
+    return textwrap.indent(textwrap.dedent(code), "    ")
+
+
+def line_of(path: Path, fragment: str, occurrence: int = 1) -> int:
+    """The number of the line holding ``fragment`` (its n-th occurrence)."""
+    found = [number for number, line in enumerate(path.read_text().splitlines(), 1)
+             if fragment in line]
+    return found[occurrence - 1]
+
+
+def write_script(tmp_path: Path, upgrade: str, downgrade: str = "pass",
+                 name: str = "a1_script.py") -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + "def upgrade():\n" + _body(upgrade) + "\n\n\ndef downgrade():\n"
+                    + _body(downgrade) + "\n")
+    return path
+
+
+def rules_of(findings: list[Finding]) -> list[str]:
+    return [finding.rule for finding in findings]
+
+
+@dataclass
+class Case:
+    rule: str
+    risky: str
+    safe: str
+    dialect: str = "postgresql"
+    server_version: tuple[int, ...] | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.rule}-{self.dialect}"
+
+
+CASES = [
+    Case("require-concurrent-index-creation",
+         'op.create_index("ix_name", "author", ["name"])',
+         f'''{AUTOCOMMIT}
+             op.create_index("ix_name", "author", ["name"], postgresql_concurrently=True)'''),
+    Case("require-concurrent-index-creation",
+         'op.execute("CREATE INDEX ix_name ON author (name)")',
+         f'''{AUTOCOMMIT}
+             op.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_name ON author (name)")'''),
+    Case("require-concurrent-index-deletion",
+         'op.drop_index("ix_name", table_name="author")',
+         f'''{AUTOCOMMIT}
+             op.drop_index("ix_name", table_name="author", postgresql_concurrently=True)'''),
+    Case("ban-concurrent-index-creation-in-transaction",
+         'op.create_index("ix_name", "author", ["name"], postgresql_concurrently=True)',
+         f'''{AUTOCOMMIT}
+             op.create_index("ix_name", "author", ["name"], postgresql_concurrently=True)'''),
+    Case("constraint-missing-not-valid",
+         'op.create_check_constraint("ck_points", "author", "points >= 0")',
+         f'''op.create_check_constraint("ck_points", "author", "points >= 0",
+                                     postgresql_not_valid=True)
+         {AUTOCOMMIT}
+             op.execute("ALTER TABLE author VALIDATE CONSTRAINT ck_points")'''),
+    Case("constraint-missing-not-valid",
+         '''op.execute("ALTER TABLE author ADD CONSTRAINT ck_points CHECK (points >= 0) NOT VALID")
+         op.execute("ALTER TABLE author VALIDATE CONSTRAINT ck_points")''',
+         '''op.execute("ALTER TABLE author ADD CONSTRAINT ck_points CHECK (points >= 0) NOT VALID")
+         op.get_bind().commit()
+         op.execute("ALTER TABLE author VALIDATE CONSTRAINT ck_points")'''),
+    Case("adding-foreign-key-constraint",
+         'op.create_foreign_key("fk_post_author", "post", "author", ["author_id"], ["id"])',
+         f'''op.create_foreign_key("fk_post_author", "post", "author", ["author_id"], ["id"],
+                               postgresql_not_valid=True)
+         {AUTOCOMMIT}
+             op.execute("ALTER TABLE post VALIDATE CONSTRAINT fk_post_author")'''),
+    Case("adding-foreign-key-constraint",
+         'op.create_foreign_key("fk_post_author", "post", "author", ["author_id"], ["id"])',
+         '''op.create_table("note", sa.Column("id", sa.BigInteger(), primary_key=True),
+                         sa.Column("author_id", sa.BigInteger()))
+         op.create_foreign_key("fk_note_author", "note", "author", ["author_id"], ["id"])''',
+         dialect="mariadb"),
+    Case("adding-not-nullable-field",
+         'op.add_column("author", sa.Column("age", sa.BigInteger(), nullable=False))',
+         'op.add_column("author", sa.Column("age", sa.BigInteger(), nullable=True))',
+         dialect="sqlite"),
+    Case("adding-not-nullable-field",
+         'op.execute("ALTER TABLE author ADD COLUMN age bigint NOT NULL")',
+         'op.execute("ALTER TABLE author ADD COLUMN age bigint NOT NULL DEFAULT 0")'),
+    Case("setting-not-nullable-field",
+         'op.alter_column("author", "points", existing_type=sa.BigInteger(), nullable=False)',
+         f'''op.execute("ALTER TABLE author ADD CONSTRAINT ck_nn CHECK (points IS NOT NULL) "
+                    "NOT VALID")
+         {AUTOCOMMIT}
+             op.execute("ALTER TABLE author VALIDATE CONSTRAINT ck_nn")
+         op.alter_column("author", "points", existing_type=sa.BigInteger(), nullable=False)
+         op.drop_constraint("ck_nn", "author", type_="check")'''),
+    Case("changing-column-type",
+         'op.alter_column("author", "points", existing_type=sa.Integer(), type_=sa.BigInteger())',
+         'op.alter_column("author", "name", existing_type=sa.String(100), type_=sa.String(200))'),
+    Case("changing-column-type",
+         'op.alter_column("author", "points", existing_type=sa.Integer(), type_=sa.BigInteger())',
+         '''op.create_table("note", sa.Column("id", sa.BigInteger(), primary_key=True))
+         op.alter_column("note", "id", existing_type=sa.BigInteger(), type_=sa.Numeric(20))''',
+         dialect="mariadb"),
+    Case("adding-field-with-default",
+         'op.add_column("author", sa.Column("token", sa.Uuid(), '
+         'server_default=sa.text("gen_random_uuid()")))',
+         'op.add_column("author", sa.Column("seen", sa.DateTime(timezone=True), '
+         'server_default=sa.text("now()")))'),
+    Case("adding-field-with-default",
+         'op.add_column("author", sa.Column("level", sa.BigInteger(), server_default="0"))',
+         'op.add_column("author", sa.Column("level", sa.BigInteger()))',
+         server_version=(10, 23)),
+    Case("adding-field-with-default",
+         'op.add_column("author", sa.Column("token", sa.String(36), '
+         'server_default=sa.text("(uuid())")))',
+         'op.add_column("author", sa.Column("kind", sa.String(36), server_default="plain"))',
+         dialect="mariadb"),
+    Case("renaming-column",
+         'op.alter_column("author", "name", new_column_name="full_name")',
+         'op.add_column("author", sa.Column("full_name", sa.Text()))',
+         dialect="sqlite"),
+    Case("renaming-column",
+         'op.execute("ALTER TABLE author RENAME COLUMN name TO full_name")',
+         'op.execute("ALTER TABLE author RENAME CONSTRAINT ck_a TO ck_b")'),
+    Case("renaming-table",
+         'op.rename_table("author", "writer")',
+         '''op.create_table("draft", sa.Column("id", sa.BigInteger(), primary_key=True))
+         op.rename_table("draft", "sketch")'''),
+    Case("ban-drop-column",
+         'op.drop_column("author", "points")',
+         'op.add_column("author", sa.Column("nickname", sa.Text()))',
+         dialect="sqlite"),
+    Case("ban-drop-table",
+         'op.drop_table("post")',
+         '''op.create_table("draft", sa.Column("id", sa.BigInteger(), primary_key=True))
+         op.drop_table("draft")'''),
+    Case("ban-drop-database",
+         'op.execute("DROP DATABASE production")',
+         'op.execute("DROP TABLE IF EXISTS scratch_copy")'),
+    Case("require-lock-timeout",
+         'op.add_column("author", sa.Column("bio", sa.Text()))',
+         '''op.execute("SET LOCAL lock_timeout = '2s'")
+         op.add_column("author", sa.Column("bio", sa.Text()))'''),
+    Case("prefer-bigint-over-int",
+         'op.add_column("author", sa.Column("visits", sa.Integer()))',
+         'op.add_column("author", sa.Column("visits", sa.BigInteger()))'),
+    Case("prefer-bigint-over-smallint",
+         'op.add_column("author", sa.Column("rank", sa.SmallInteger()))',
+         'op.add_column("author", sa.Column("rank", sa.BigInteger()))'),
+    Case("prefer-identity",
+         'op.create_table("tag", sa.Column("id", sa.BigInteger(), primary_key=True))',
+         'op.create_table("tag", sa.Column("id", sa.BigInteger(), sa.Identity(), '
+         'primary_key=True))'),
+    Case("prefer-identity",
+         'op.execute("CREATE TABLE tag (id bigserial PRIMARY KEY)")',
+         'op.execute("CREATE TABLE tag (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY)")'),
+    Case("prefer-text-field",
+         'op.add_column("author", sa.Column("email", sa.String(120)))',
+         'op.add_column("author", sa.Column("email", sa.Text()))'),
+    Case("prefer-timestamptz",
+         'op.add_column("author", sa.Column("seen_at", sa.DateTime()))',
+         'op.add_column("author", sa.Column("seen_at", sa.DateTime(timezone=True)))'),
+    Case("ban-char-field",
+         'op.add_column("author", sa.Column("country", sa.CHAR(2)))',
+         'op.add_column("author", sa.Column("country", sa.Text()))'),
+    Case("disallowed-unique-constraint",
+         'op.create_unique_constraint("uq_name", "author", ["name"])',
+         f'''{AUTOCOMMIT}
+             op.create_index("uq_name", "author", ["name"], unique=True,
+                             postgresql_concurrently=True)
+         op.execute("ALTER TABLE author ADD CONSTRAINT uq_name UNIQUE USING INDEX uq_name")'''),
+    Case("adding-primary-key-constraint",
+         'op.create_primary_key("pk_tag", "tag", ["id"])',
+         'op.execute("ALTER TABLE tag ADD CONSTRAINT pk_tag PRIMARY KEY USING INDEX ix_tag_id")'),
+    Case("adding-stored-generated-column",
+         'op.add_column("author", sa.Column("name_length", sa.BigInteger(), '
+         'sa.Computed("length(name)", persisted=True)))',
+         'op.add_column("author", sa.Column("name_length", sa.BigInteger()))'),
+    Case("adding-stored-generated-column",
+         'op.execute("ALTER TABLE author ADD COLUMN name_length int AS (length(name)) STORED")',
+         'op.execute("ALTER TABLE author ADD COLUMN name_length int AS (length(name)) VIRTUAL")',
+         dialect="mariadb"),
+    Case("executing-raw-sql",
+         'op.execute("LOCK TABLE author IN ACCESS EXCLUSIVE MODE")',
+         'op.execute("COMMENT ON TABLE author IS \'people who write\'")'),
+    Case("backfill-in-ddl-transaction",
+         '''op.add_column("author", sa.Column("bio", sa.Text()))
+         op.execute("UPDATE author SET bio = ''")''',
+         f'''op.add_column("author", sa.Column("bio", sa.Text()))
+         {AUTOCOMMIT}
+             bind = op.get_bind()
+             while True:
+                 with bind.begin():
+                     done = bind.execute(sa.text(
+                         "UPDATE author SET bio = '' WHERE id IN "
+                         "(SELECT id FROM author WHERE bio IS NULL LIMIT 1000)"))
+                 if done.rowcount == 0:
+                     break'''),
+]
+
+
+def test_every_rule_has_a_case_and_there_are_at_least_twenty() -> None:
+    assert len(RULES) >= 20
+    assert {case.rule for case in CASES} == set(RULES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_rule_fires_on_the_risky_form(case: Case, tmp_path: Path) -> None:
+    path = write_script(tmp_path, case.risky)
+    findings = [f for f in lint_script(path, case.dialect, server_version=case.server_version)
+                if f.rule == case.rule]
+    assert findings, rules_of(lint_script(path, case.dialect))
+    finding = findings[0]
+    lines = path.read_text().splitlines()
+    assert "op." in lines[finding.line - 1], (finding, lines[finding.line - 1])
+    assert finding.file == str(path) and finding.function == "upgrade"
+    assert finding.locks and finding.safe == RULES[case.rule].safe_form(
+        "mysql" if case.dialect == "mariadb" else case.dialect)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_acknowledged_rule_is_silent(case: Case, tmp_path: Path) -> None:
+    path = write_script(tmp_path, case.risky)
+    findings = [f for f in lint_script(path, case.dialect, server_version=case.server_version)
+                if f.rule == case.rule]
+    lines = path.read_text().splitlines(keepends=True)
+    for line in sorted({f.line for f in findings}, reverse=True):
+        indent = lines[line - 1][: len(lines[line - 1]) - len(lines[line - 1].lstrip())]
+        lines.insert(line - 1, f"{indent}# migrate-plus: safe {case.rule}, ban-drop-table\n")
+    path.write_text("".join(lines))
+    assert case.rule not in rules_of(
+        lint_script(path, case.dialect, server_version=case.server_version))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_safe_form_is_not_reported(case: Case, tmp_path: Path) -> None:
+    path = write_script(tmp_path, case.safe)
+    assert case.rule not in rules_of(
+        lint_script(path, case.dialect, server_version=case.server_version))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_rule_is_switched_off_by_ignore(case: Case, tmp_path: Path) -> None:
+    path = write_script(tmp_path, case.risky)
+    assert case.rule not in rules_of(lint_script(
+        path, case.dialect, server_version=case.server_version, ignore=[case.rule]))
+
+
+# -- dialects --------------------------------------------------------------------------------
+
+def test_postgresql_rules_do_not_fire_on_sqlite(tmp_path: Path) -> None:
+    path = write_script(tmp_path, '''
+        op.create_index("ix_name", "author", ["name"])
+        op.add_column("author", sa.Column("email", sa.String(120)))
+        op.alter_column("author", "points", existing_type=sa.Integer(), nullable=False)
+    ''')
+    assert rules_of(lint_script(path, "sqlite")) == []
+    on_postgresql = set(rules_of(lint_script(path, "postgresql")))
+    assert {"require-concurrent-index-creation", "prefer-text-field",
+            "setting-not-nullable-field", "require-lock-timeout"} <= on_postgresql
+
+
+def test_lock_timeout_set_by_the_runner(tmp_path: Path) -> None:
+    path = write_script(tmp_path, 'op.add_column("author", sa.Column("bio", sa.Text()))')
+    assert "require-lock-timeout" in rules_of(lint_script(path, "postgresql"))
+    assert "require-lock-timeout" not in rules_of(
+        lint_script(path, "postgresql", assume_lock_timeout=True))
+
+
+def test_lock_timeout_is_reported_once_per_function(tmp_path: Path) -> None:
+    path = write_script(tmp_path, '''
+        op.add_column("author", sa.Column("bio", sa.Text()))
+        op.add_column("author", sa.Column("motto", sa.Text()))
+    ''', 'op.drop_column("author", "motto")')
+    found = [f for f in lint_script(path, "postgresql") if f.rule == "require-lock-timeout"]
+    assert [(f.function, f.line) for f in found] == [
+        ("upgrade", line_of(path, '"bio"')), ("downgrade", line_of(path, "drop_column"))]
+
+
+def test_a_local_lock_timeout_ends_with_its_transaction(tmp_path: Path) -> None:
+    path = write_script(tmp_path, f'''
+        op.execute("SET LOCAL lock_timeout = '2s'")
+        {AUTOCOMMIT}
+            op.execute("SELECT 1")
+        op.add_column("author", sa.Column("bio", sa.Text()))
+    ''')
+    assert "require-lock-timeout" in rules_of(lint_script(path, "postgresql"))
+
+
+def test_new_table_is_not_an_existing_one(tmp_path: Path) -> None:
+    path = write_script(tmp_path, '''
+        op.create_table("tag", sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
+                        sa.Column("name", sa.Text(), nullable=False))
+        op.create_index("ix_tag_name", "tag", ["name"])
+        op.add_column("tag", sa.Column("slug", sa.Text(), nullable=False))
+        op.create_unique_constraint("uq_tag_slug", "tag", ["slug"])
+    ''', '''
+        op.execute("SET lock_timeout = '2s'")
+        op.drop_table("tag")
+    ''')
+    assert lint_script(path, "postgresql") == []
+
+
+def test_downgrade_dropping_what_upgrade_added_is_fine(tmp_path: Path) -> None:
+    path = write_script(tmp_path, '''
+        op.execute("SET lock_timeout = '2s'")
+        op.add_column("author", sa.Column("bio", sa.Text()))
+    ''', '''
+        op.execute("SET lock_timeout = '2s'")
+        op.drop_column("author", "bio")
+    ''')
+    assert lint_script(path, "postgresql") == []
+
+
+# -- the recorder ----------------------------------------------------------------------------
+
+def test_batch_ops_and_lines(tmp_path: Path) -> None:
+    path = write_script(tmp_path, '''
+        with op.batch_alter_table("author", schema=None) as batch_op:
+            batch_op.add_column(sa.Column("bio", sa.Text()))
+            batch_op.create_index(
+                batch_op.f("ix_author_bio"),
+                ["bio"],
+                unique=False,
+            )
+    ''')
+    findings = [f for f in lint_script(path, "postgresql")
+                if f.rule == "require-concurrent-index-creation"]
+    assert [f.line for f in findings] == [line_of(path, "batch_op.create_index(")]
+    assert "author" in findings[0].locks
+
+
+def test_acknowledgement_on_a_line_inside_a_multiline_call(tmp_path: Path) -> None:
+    path = write_script(tmp_path, '''
+        op.execute("SET LOCAL lock_timeout = '2s'")
+        op.create_index(
+            "ix_name",
+            "author",  # migrate-plus: safe require-concurrent-index-creation
+            ["name"],
+        )
+    ''')
+    assert lint_script(path, "postgresql") == []
+
+
+def test_acknowledgement_names_only_its_rules(tmp_path: Path) -> None:
+    path = write_script(tmp_path, '''
+        # migrate-plus: safe prefer-text-field
+        op.add_column("author", sa.Column("email", sa.String(120)))
+    ''')
+    assert rules_of(lint_script(path, "postgresql")) == ["require-lock-timeout"]
+
+
+def test_acknowledgement_in_a_string_does_not_count(tmp_path: Path) -> None:
+    path = write_script(tmp_path, '''
+        op.execute("DROP DATABASE x -- # migrate-plus: safe ban-drop-database")
+    ''')
+    assert "ban-drop-database" in rules_of(lint_script(path, "postgresql"))
+
+
+def test_sqlalchemy_statements_given_to_execute_are_read(tmp_path: Path) -> None:
+    path = write_script(tmp_path, '''
+        op.add_column("author", sa.Column("bio", sa.Text()))
+        author = sa.table("author", sa.column("bio"))
+        op.execute(author.update().values(bio=""))
+    ''')
+    found = [f for f in lint_script(path, "postgresql") if f.rule == "backfill-in-ddl-transaction"]
+    assert [f.line for f in found] == [line_of(path, "op.execute(author")]
+
+
+def test_do_blocks_are_read_statement_by_statement(tmp_path: Path) -> None:
+    path = write_script(tmp_path, '''
+        op.execute(
+            "DO $fmp$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'kind') "
+            "THEN CREATE TYPE kind AS ENUM ('a', 'b'); END IF; END$fmp$"
+        )
+        op.execute("DO $$BEGIN CREATE INDEX ix_name ON author (name); END$$")
+        op.execute("DO $$BEGIN EXECUTE 'DROP TABLE ' || 'x'; END$$")
+    ''')
+    found = [(f.line, f.rule) for f in lint_script(path, "postgresql", assume_lock_timeout=True)]
+    assert found == [(line_of(path, "CREATE INDEX"), "require-concurrent-index-creation"),
+                     (line_of(path, "EXECUTE"), "executing-raw-sql")]
+
+
+def test_get_bind_reads_return_no_rows(tmp_path: Path) -> None:
+    path = write_script(tmp_path, f'''
+        bind = op.get_bind()
+        assert bind.dialect.name == op.get_context().dialect.name == "postgresql"
+        assert bind.execute(sa.text("SELECT count(*) FROM author")).scalar() is None
+        assert bind.execute(sa.text("SELECT id FROM author")).fetchall() == []
+        {AUTOCOMMIT}
+            for _ in range(3):
+                bind.execute(sa.text("DELETE FROM author WHERE id IN "
+                                     "(SELECT id FROM author LIMIT 10)"))
+    ''')
+    assert lint_script(path, "postgresql") == []
+
+
+def test_a_failing_script_is_one_clear_error(tmp_path: Path) -> None:
+    path = write_script(tmp_path, '''
+        op.add_column("author", sa.Column("bio", sa.Text()))
+        raise RuntimeError("boom")
+    ''')
+    line = line_of(path, "boom")
+    with pytest.raises(LintError, match=rf"{path.name}:{line}: upgrade\(\) failed while "
+                                        r"being linted: RuntimeError: boom"):
+        lint_script(path, "postgresql")
+
+
+def test_a_script_that_does_not_load_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.py"
+    path.write_text("from alembic import op\nimport no_such_module_here\n")
+    with pytest.raises(LintError, match="cannot be loaded: ModuleNotFoundError"):
+        lint_script(path, "postgresql")
+
+
+def test_unknown_rule_in_ignore(tmp_path: Path) -> None:
+    path = write_script(tmp_path, "pass")
+    with pytest.raises(ValueError, match="'prefer-txt-field' .*did you mean 'prefer-text-field'"):
+        lint_script(path, "postgresql", ignore=["prefer-txt-field"])
+
+
+def test_multi_database_scripts_lint_each_function(tmp_path: Path) -> None:
+    path = tmp_path / "multi.py"
+    path.write_text(HEADER + textwrap.dedent('''
+        def upgrade(engine_name):
+            globals()["upgrade_%s" % engine_name]()
+
+
+        def downgrade(engine_name):
+            globals()["downgrade_%s" % engine_name]()
+
+
+        def upgrade_():
+            op.drop_column("author", "points")
+
+
+        def downgrade_():
+            pass
+
+
+        def upgrade_audit():
+            op.drop_table("event")
+
+
+        def downgrade_audit():
+            pass
+    '''))
+    found = [(f.function, f.rule) for f in lint_script(path, "sqlite")]
+    assert found == [("upgrade_", "ban-drop-column"), ("upgrade_audit", "ban-drop-table")]
+
+
+def test_alembic_op_is_restored_after_linting(tmp_path: Path) -> None:
+    from alembic import op
+
+    path = write_script(tmp_path, 'op.drop_table("post")')
+    lint_script(path, "postgresql")
+    with pytest.raises(NameError, match="proxy object has not yet been established"):
+        op.drop_table("post")
