@@ -30,6 +30,7 @@ _COMMANDS = (
     "current",
     "stamp",
     "check",
+    "lint",
     "needs_upgrade",
     "needs_revision",
 )
@@ -56,6 +57,7 @@ __all__ = [
     "heads",
     "history",
     "init",
+    "lint",
     "list_templates",
     "merge",
     "migrate",
@@ -77,6 +79,7 @@ if TYPE_CHECKING:
         heads,
         history,
         init,
+        lint,
         list_templates,
         merge,
         migrate,

@@ -285,3 +285,23 @@ def stamp(directory: str | None, sql: bool, tag: str | None, revision: str,
 def check(directory: str | None) -> None:
     """Check if there are any new operations to migrate"""
     commands.check(_dir(directory))
+
+
+@db.command()
+@_directory_option
+@click.argument("revision_range", required=False)
+@click.option("--all", "all_revisions", is_flag=True,
+              help="Lint every script, applied or not")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+              default="text", show_default=True, help="Output format (json for CI)")
+@with_appcontext
+def lint(directory: str | None, revision_range: str | None, all_revisions: bool,
+         output_format: str) -> None:
+    """Report ops that would lock a busy table (default: revisions not yet applied)."""
+    try:
+        findings = commands.lint(_dir(directory), revision_range, all_revisions, output_format)
+    except MigrateError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(1) from None
+    if findings:
+        raise SystemExit(1)

@@ -315,6 +315,15 @@ def test_lock_timeout_is_reported_once_per_function(tmp_path: Path) -> None:
         ("upgrade", line_of(path, '"bio"')), ("downgrade", line_of(path, "drop_column"))]
 
 
+def test_lock_timeout_acknowledged_once_for_the_function(tmp_path: Path) -> None:
+    path = write_script(tmp_path, '''
+        # migrate-plus: safe require-lock-timeout
+        op.add_column("author", sa.Column("bio", sa.Text()))
+        op.add_column("author", sa.Column("motto", sa.Text()))
+    ''')
+    assert lint_script(path, "postgresql") == []
+
+
 def test_a_local_lock_timeout_ends_with_its_transaction(tmp_path: Path) -> None:
     path = write_script(tmp_path, f'''
         op.execute("SET LOCAL lock_timeout = '2s'")
@@ -494,3 +503,13 @@ def test_alembic_op_is_restored_after_linting(tmp_path: Path) -> None:
     lint_script(path, "postgresql")
     with pytest.raises(NameError, match="proxy object has not yet been established"):
         op.drop_table("post")
+
+
+def test_acknowledgements_in_a_block_of_comments_above(tmp_path: Path) -> None:
+    path = write_script(tmp_path, '''
+        # migrate-plus: safe require-lock-timeout
+        # reviewed: the table has twelve rows
+        # migrate-plus: safe require-concurrent-index-creation
+        op.create_index("ix_name", "author", ["name"])
+    ''')
+    assert lint_script(path, "postgresql") == []

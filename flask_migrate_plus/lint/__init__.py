@@ -98,6 +98,8 @@ def _check(changes: list[Change], state: ScriptState, rules: list[Rule],
             if rule.once and rule.name in reported:
                 continue
             locks = rule.check(change, state)
+            if locks is not None and rule.name in acknowledged and rule.once:
+                reported.add(rule.name)  # acknowledged where it applies first: for all
             if locks is None or rule.name in acknowledged or (line, rule.name, locks) in seen:
                 continue
             seen.add((line, rule.name, locks))

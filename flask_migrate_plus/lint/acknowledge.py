@@ -1,7 +1,8 @@
 """``# migrate-plus: safe <rule>[, <rule>...]``: a reviewer's word that an op is fine.
 
-The comment may sit on any line of the op's statement or on the line just above it, and
-silences the rules it names for the changes that statement makes. Comments are found with
+The comment may sit on any line of the op's statement or on the line just above it (or
+in the block of comment lines just above it), and silences the rules it names for the
+changes that statement makes. Comments are found with
 Python's own tokenizer, so a ``#`` inside a string never counts.
 """
 
@@ -23,15 +24,22 @@ class Acknowledgements:
         self.source = source
 
     @cached_property
-    def by_line(self) -> dict[int, frozenset[str]]:
-        found: dict[int, frozenset[str]] = {}
+    def _comments(self) -> list[tokenize.TokenInfo]:
         try:
             tokens = list(tokenize.generate_tokens(io.StringIO(self.source).readline))
         except (tokenize.TokenError, SyntaxError):
-            return found
-        for token in tokens:
-            if token.type != tokenize.COMMENT:
-                continue
+            return []
+        return [token for token in tokens if token.type == tokenize.COMMENT]
+
+    @cached_property
+    def comment_only_lines(self) -> frozenset[int]:
+        return frozenset(token.start[0] for token in self._comments
+                         if token.line.lstrip().startswith("#"))
+
+    @cached_property
+    def by_line(self) -> dict[int, frozenset[str]]:
+        found: dict[int, frozenset[str]] = {}
+        for token in self._comments:
             match = MARKER.search(token.string)
             if match:
                 names = re.split(r"[\s,]+", match.group("rules").strip())
@@ -60,7 +68,10 @@ class Acknowledgements:
     def rules_at(self, line: int) -> frozenset[str]:
         """The rules acknowledged for the statement at ``line``."""
         first, last = self.statement_lines(line)
+        above = first - 1
+        while above - 1 in self.comment_only_lines and above in self.comment_only_lines:
+            above -= 1
         names: set[str] = set()
-        for number in range(first - 1, last + 1):
+        for number in range(above, last + 1):
             names |= self.by_line.get(number, frozenset())
         return frozenset(names)

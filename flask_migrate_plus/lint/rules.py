@@ -55,8 +55,9 @@ class ScriptState:
     checked_not_null: set[tuple[str | None, str | None]] = field(default_factory=set)
 
     def existing(self, table: str | None) -> bool:
-        """Whether ``table`` was there before this function (unknown tables count)."""
-        return table not in self.new_tables
+        """Whether ``table`` was there before this function (unknown tables count); in a
+        downgrade, a table its upgrade created is not: rolling back, nothing relies on it."""
+        return table not in self.new_tables and table not in self.upgrade_tables
 
     def timeout_set(self, change: Change) -> bool:
         return (self.assume_lock_timeout or self.session_timeout

@@ -1,0 +1,119 @@
+"""``flask db lint``: which revisions to lint, on which dialect, and how to print the
+findings. The rules themselves are plugin core (``flask_migrate_plus.lint``) and know
+nothing of Flask; this module picks the scripts and the dialect from the application.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+
+import click
+import sqlalchemy as sa
+from alembic.script import Script, ScriptDirectory
+
+from .database import database_heads, default_engine, ensure_reachable
+from .errors import MigrateError
+from .extension import MigrateState
+from .lint import Finding, LintError, lint_script
+
+OUTPUT_FORMATS = ("text", "json")
+
+
+def revisions_to_lint(state: MigrateState, script: ScriptDirectory,
+                      revision_range: str | None, all_revisions: bool) -> list[Script]:
+    """The scripts to lint, oldest first: those in ``revision_range`` (``rev1:rev2`` as in
+    ``history``, both ends included; one revision alone), every script with
+    ``all_revisions``, else those the database has not applied (every script when it has
+    no version table yet)."""
+    if all_revisions and revision_range:
+        raise MigrateError("give a revision range or --all, not both")
+    if all_revisions:
+        return _oldest_first(script.walk_revisions())
+    if revision_range:
+        if ":" not in revision_range:
+            found = script.get_revision(revision_range)
+            if found is None:
+                raise MigrateError(f"no such revision: {revision_range}")
+            return [found]
+        lower, _, upper = revision_range.partition(":")
+        return _oldest_first(script.walk_revisions(base=lower or "base", head=upper or "heads"))
+    ensure_reachable(state)
+    heads = database_heads(state)
+    every = _oldest_first(script.walk_revisions())
+    if not heads:
+        return every
+    applied = {revision.revision for revision in script.iterate_revisions(heads, "base")}
+    return [revision for revision in every if revision.revision not in applied]
+
+
+def _oldest_first(revisions: object) -> list[Script]:
+    return list(reversed(list(revisions)))  # type: ignore[call-overload]
+
+
+def _server_version(engine: sa.Engine) -> tuple[int, ...] | None:
+    """The server's version, when the database answers (it changes a few rules)."""
+    try:
+        with engine.connect() as connection:
+            version = connection.dialect.server_version_info
+    except sa.exc.SQLAlchemyError:
+        return None
+    return tuple(part for part in version if isinstance(part, int)) if version else None
+
+
+def lint_revisions(state: MigrateState, revisions: Sequence[Script],
+                   connected: bool) -> list[Finding]:
+    """The findings of ``revisions`` on the application's database dialect, with the
+    application's ``MIGRATE_PLUS_LINT_IGNORE`` rules left out."""
+    engine = default_engine(state)
+    version = _server_version(engine) if connected and revisions else None
+    findings: list[Finding] = []
+    for revision in revisions:
+        if revision.path is None:
+            continue
+        try:
+            findings.extend(lint_script(
+                revision.path, engine.dialect.name, server_version=version,
+                ignore=state.settings.lint_ignore,
+                assume_lock_timeout=state.settings.online, revision=revision.revision,
+            ))
+        except LintError as exc:
+            raise MigrateError(f"revision {revision.revision}: {exc}") from exc
+    return findings
+
+
+def shown_path(path: str) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def finding_lines(finding: Finding) -> list[str]:
+    """A finding as three lines: where and which rule, what it locks, the safe form."""
+    return [
+        f"{shown_path(finding.file)}:{finding.line}: {finding.rule} "
+        f"({finding.function}(), revision {finding.revision})",
+        f"    locks: {finding.locks}",
+        f"    safe:  {finding.safe}",
+    ]
+
+
+def print_findings(findings: Sequence[Finding], linted: int, output_format: str) -> None:
+    if output_format == "json":
+        click.echo(json.dumps(
+            [dict(finding.as_dict(), file=shown_path(finding.file)) for finding in findings],
+            indent=2))
+        return
+    for finding in findings:
+        click.echo("\n".join(finding_lines(finding)))
+    scripts = len({finding.file for finding in findings})
+    noun = "script" if linted == 1 else "scripts"
+    if findings:
+        click.echo(f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in "
+                   f"{scripts} of {linted} {noun}; acknowledge a reviewed op with "
+                   "'# migrate-plus: safe <rule>' on its line or the line above")
+    elif linted:
+        click.echo(f"no findings in {linted} {noun}")
+    else:
+        click.echo("nothing to lint: no revision is waiting to be applied")
