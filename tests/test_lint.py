@@ -513,3 +513,20 @@ def test_acknowledgements_in_a_block_of_comments_above(tmp_path: Path) -> None:
         op.create_index("ix_name", "author", ["name"])
     ''')
     assert lint_script(path, "postgresql") == []
+
+
+def test_commit_in_sql_starts_a_new_transaction(tmp_path: Path) -> None:
+    path = write_script(tmp_path, '''
+        op.execute("SET lock_timeout = '2s'")
+        op.add_column("author", sa.Column("bio", sa.Text()))
+        op.execute("COMMIT")
+        op.execute("UPDATE author SET bio = ''")
+    ''')
+    assert lint_script(path, "postgresql") == []
+
+
+def test_mysql_fills_a_new_not_null_column_itself(tmp_path: Path) -> None:
+    path = write_script(tmp_path, 'op.add_column("author", sa.Column("n", sa.BigInteger(), '
+                                  'nullable=False))')
+    assert "adding-not-nullable-field" not in rules_of(lint_script(path, "mariadb"))
+    assert "adding-not-nullable-field" in rules_of(lint_script(path, "postgresql"))

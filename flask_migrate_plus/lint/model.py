@@ -34,6 +34,8 @@ UPDATE = "update"
 DELETE = "delete"
 INSERT = "insert"
 DROP_DATABASE = "drop_database"
+#: COMMIT (or ROLLBACK) run as SQL: what follows is another transaction.
+END_TRANSACTION = "end_transaction"
 #: SQL the linter cannot read: what it does and locks is unknown.
 RAW_SQL = "raw_sql"
 #: Statements the linter reads and that take no lock worth a rule (SELECT, COMMENT ON,

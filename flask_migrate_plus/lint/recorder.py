@@ -32,6 +32,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Dialect
 
 from ..sql.dialects import dialect_family
+from . import model
 from .model import Change, Location
 from .operations import read_op, read_sql
 
@@ -67,10 +68,11 @@ class _Recorder:
         return Location(self.path, line or 0, self.function)
 
     def add(self, changes: list[Change]) -> None:
-        self.changes.extend(
-            replace(change, segment=self.segment, autocommit=self.autocommit)
-            for change in changes
-        )
+        for change in changes:
+            self.changes.append(replace(change, segment=self.segment,
+                                        autocommit=self.autocommit))
+            if change.action == model.END_TRANSACTION:
+                self.segment += 1
 
     def record_op(self, operation: ops.MigrateOperation) -> None:
         self.add(read_op(operation, self.location(), self.dialect, self.family))

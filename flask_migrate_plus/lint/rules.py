@@ -242,12 +242,15 @@ def _adding_foreign_key_constraint(change: Change, state: ScriptState) -> str | 
 @rule("adding-not-nullable-field",
       "a NOT NULL column without a default added to an existing table",
       "add it nullable, fill it in batches, then make it NOT NULL through a CHECK "
-      "(NOT VALID, VALIDATE, SET NOT NULL)")
+      "(NOT VALID, VALIDATE, SET NOT NULL)", frozenset({"postgresql", "sqlite"}))
 def _adding_not_nullable_field(change: Change, state: ScriptState) -> str | None:
+    # MySQL/MariaDB fill the existing rows with the type's implicit default (0, '')
     if (change.action == model.ADD_COLUMN and change.nullable is False
             and change.default is None and change.generated is None and not change.identity
             and not read_type(change.column_type or "").is_serial
             and state.existing(change.table)):
+        if state.family == "sqlite":
+            return "fails: SQLite adds no NOT NULL column without a default"
         return f"fails when {_table(change)} has rows (no value for the existing rows)"
     return None
 

@@ -50,8 +50,8 @@ _HARMLESS_OBJECTS = frozenset({
 })
 #: Statements that read or set something without locking an application table.
 _HARMLESS_FIRST_WORDS = frozenset({
-    "select", "comment", "grant", "revoke", "analyze", "begin", "commit", "start",
-    "savepoint", "release", "rollback", "reset", "notify", "listen", "show", "explain",
+    "select", "comment", "grant", "revoke", "analyze", "begin", "start",
+    "savepoint", "release", "reset", "notify", "listen", "show", "explain",
     "values", "perform", "raise", "return", "null", "vacuum", "optimize", "flush", "use",
 })
 #: PostgreSQL's and MySQL's settings that bound a wait for a lock.
@@ -170,6 +170,8 @@ class _Statement:
             return self.set_statement()
         if self.word("do"):
             return self.do_block()
+        if first.value in ("commit", "rollback", "end", "abort"):
+            return [self.change(model.END_TRANSACTION)]
         if first.value in ("update", "delete", "insert", "with", "replace"):
             return self.dml()
         if self.word("select"):
