@@ -1,4 +1,5 @@
 """The ``flask db`` command group: Flask-Migrate 4.1's commands and options, unchanged.
+Our own commands come after them (``lint``).
 
 Each command parses its options and makes one call of the function of the same name in
 ``commands.py``. A :class:`~flask_migrate_plus.errors.MigrateError` becomes one

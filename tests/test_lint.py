@@ -579,3 +579,16 @@ def test_mysql_fills_a_new_not_null_column_itself(tmp_path: Path) -> None:
                                   'nullable=False))')
     assert "adding-not-nullable-field" not in rules_of(lint_script(path, "mariadb"))
     assert "adding-not-nullable-field" in rules_of(lint_script(path, "postgresql"))
+
+
+def test_irreversible_downgrade_and_alembic_context(tmp_path: Path) -> None:
+    path = write_script(tmp_path, '''
+        from alembic import context
+        if not context.is_offline_mode() and context.get_x_argument(as_dictionary=True) == {}:
+            op.drop_column("author", "points")
+    ''', '''
+        op.drop_table("post")
+        raise NotImplementedError("this revision cannot be undone")
+    ''')
+    found = [(f.function, f.rule) for f in lint_script(path, "sqlite")]
+    assert found == [("upgrade", "ban-drop-column"), ("downgrade", "ban-drop-table")]

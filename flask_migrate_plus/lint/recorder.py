@@ -8,6 +8,9 @@ inside ``batch_alter_table`` (a batch is read op by op, never rebuilt) and
 ``op.get_context().autocommit_block()`` (whose changes are marked as running outside a
 transaction).
 
+Scripts that raise NotImplementedError (an irreversible downgrade) are read up to the
+raise. ``alembic.context`` answers as an online run with no ``-x`` arguments.
+
 Scripts that read the database while they run (a batched fill calls ``op.get_bind()``)
 get a :class:`RecordingBind`: what they execute on it is recorded like ``op.execute``,
 and every read returns no rows (``fetchall()`` is ``[]``, ``scalar()`` is None,
@@ -28,6 +31,7 @@ from typing import Any
 
 from alembic.operations import BatchOperations, Operations, ops
 from alembic.operations.batch import BatchOperationsImpl
+from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Dialect
 
@@ -294,11 +298,15 @@ def record_script(path: str | os.PathLike[str], dialect_name: str,
     recorded: dict[str, list[Change]] = {}
     for name, function in script_functions(module):
         recorder = _Recorder(path, name, context.dialect)
+        operations = RecordingOperations(context, recorder)
         try:
-            with _as_alembic_op(RecordingOperations(context, recorder)):
+            with _as_proxy(Operations, operations), \
+                    _as_proxy(EnvironmentContext, _LintEnvironment(operations)):
                 function()
         except LintError:
             raise
+        except NotImplementedError:
+            pass  # an irreversible revision's downgrade: what ran before the raise counts
         except Exception as exc:
             line = _failing_line(exc, path)
             raise LintError(
@@ -308,18 +316,44 @@ def record_script(path: str | os.PathLike[str], dialect_name: str,
     return recorded
 
 
+class _LintEnvironment:
+    """What ``alembic.context`` answers while a script is linted: an online run with no
+    ``-x`` arguments, whose context and bind are the recording ones."""
+
+    def __init__(self, operations: RecordingOperations) -> None:
+        self._operations = operations
+        self.config = None
+        self.script = None
+
+    def is_offline_mode(self) -> bool:
+        return False
+
+    def is_transactional_ddl(self) -> bool:
+        return bool(self._operations.migration_context.impl.transactional_ddl)
+
+    def get_x_argument(self, as_dictionary: bool = False) -> Any:
+        return {} if as_dictionary else []
+
+    def get_context(self) -> Any:
+        return self._operations.get_context()
+
+    def get_bind(self) -> Any:
+        return self._operations.get_bind()
+
+
 @contextmanager
-def _as_alembic_op(operations: Operations) -> Iterator[None]:
-    """Make ``operations`` what ``alembic.op`` calls, as ``Operations.context`` does for a
-    real run (Alembic keys its proxies by class, so a subclass installs as Operations);
+def _as_proxy(cls: Any, target: Any) -> Iterator[None]:
+    """Make ``target`` what the module proxy of ``cls`` calls (``alembic.op`` for
+    Operations, ``alembic.context`` for EnvironmentContext), as ``Operations.context`` does
+    for a real run (Alembic keys its proxies by class, so a subclass installs as its base);
     whatever was installed before is put back."""
-    attr_names, modules = Operations._setups[Operations]
+    attr_names, modules = cls._setups[cls]
     saved = [(globals_, dict(globals_)) for globals_, _ in modules]
     try:
         for globals_, _ in modules:
-            globals_["_proxy"] = operations
+            globals_["_proxy"] = target
             for attr_name in attr_names:
-                globals_[attr_name] = getattr(operations, attr_name)
+                globals_[attr_name] = getattr(target, attr_name)
         yield
     finally:
         for globals_, before in saved:
