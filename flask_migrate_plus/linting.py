@@ -75,8 +75,7 @@ def lint_revisions(state: MigrateState, revisions: Sequence[Script],
         try:
             findings.extend(lint_script(
                 revision.path, engine.dialect.name, server_version=version,
-                ignore=state.settings.lint_ignore,
-                assume_lock_timeout=state.settings.online, revision=revision.revision,
+                ignore=state.settings.lint_ignore, revision=revision.revision,
             ))
         except LintError as exc:
             raise MigrateError(f"revision {revision.revision}: {exc}") from exc

@@ -592,3 +592,52 @@ def test_irreversible_downgrade_and_alembic_context(tmp_path: Path) -> None:
     ''')
     found = [(f.function, f.rule) for f in lint_script(path, "sqlite")]
     assert found == [("upgrade", "ban-drop-column"), ("downgrade", "ban-drop-table")]
+
+
+def test_mariadb_statements_that_cannot_copy_the_table(tmp_path: Path) -> None:
+    path = write_script(tmp_path, '''
+        op.execute("ALTER TABLE author MODIFY points bigint, ALGORITHM=COPY")
+        op.execute("SET STATEMENT lock_wait_timeout=2 FOR "
+                   "ALTER TABLE author MODIFY points bigint, ALGORITHM=INPLACE, LOCK=NONE")
+        op.execute("ALTER TABLE post ADD CONSTRAINT fk_post_author FOREIGN KEY (author_id) "
+                   "REFERENCES author (id)")
+        op.execute("SET STATEMENT lock_wait_timeout=2 FOR ALTER TABLE post ADD CONSTRAINT "
+                   "fk_b FOREIGN KEY (author_id) REFERENCES author (id), ALGORITHM=INPLACE")
+    ''')
+    found = [(f.line, f.rule) for f in lint_script(path, "mariadb")]
+    assert found == [(line_of(path, "ALGORITHM=COPY"), "changing-column-type"),
+                     (line_of(path, "fk_post_author"), "adding-foreign-key-constraint")]
+
+
+def test_online_step_shapes(tmp_path: Path) -> None:
+    """The shapes MIGRATE_PLUS_ONLINE writes: DO blocks with SET LOCAL lock_timeout and a
+    retry loop, a leftover check through the bind, batched fills that COMMIT inside."""
+    retry = (" DECLARE attempt integer := 0; BEGIN\\n  IF {done} THEN RETURN; END IF;\\n"
+             "  LOOP BEGIN\\n    SET LOCAL lock_timeout = '2000ms';\\n    {sql};\\n"
+             "    RETURN;\\n  EXCEPTION WHEN lock_not_available THEN\\n"
+             "    attempt := attempt + 1;\\n    IF attempt > 5 THEN RAISE lock_not_available "
+             "USING MESSAGE = 'x'; END IF;\\n    PERFORM pg_catalog.pg_sleep(0.5);\\n"
+             "  END; END LOOP;\\nEND ")
+    add = retry.format(done="EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk')",
+                       sql="ALTER TABLE post ADD CONSTRAINT fk FOREIGN KEY (author_id) "
+                           "REFERENCES author (id) NOT VALID")
+    validate = retry.format(done="false", sql="ALTER TABLE post VALIDATE CONSTRAINT fk")
+    fill = (" DECLARE filled bigint; BEGIN LOOP UPDATE author SET bio = DEFAULT WHERE ctid = "
+            "ANY (ARRAY(SELECT ctid FROM author WHERE bio IS NULL LIMIT 100)); "
+            "GET DIAGNOSTICS filled = ROW_COUNT; COMMIT; EXIT WHEN filled = 0; END LOOP; END ")
+    path = write_script(tmp_path, f'''
+        op.execute("SET LOCAL lock_timeout = '2000ms'")
+        op.add_column("author", sa.Column("bio", sa.Text()))
+        {AUTOCOMMIT}
+            if not op.get_context().as_sql and op.get_bind().execute(
+                    sa.text("SELECT NOT indisvalid FROM pg_index")).scalar():
+                op.drop_index("ix_name", table_name="author", if_exists=True,
+                              postgresql_concurrently=True)
+            op.create_index("ix_name", "author", ["name"], postgresql_concurrently=True)
+            op.execute("DO $fmp${add}$fmp$")
+            op.execute("DO $fmp${validate}$fmp$")
+            op.execute("ALTER TABLE author ALTER COLUMN bio SET DEFAULT 'x'")
+            op.execute("DO $fmp${fill}$fmp$")
+    ''')
+    found = [(f.line, f.rule) for f in lint_script(path, "postgresql")]
+    assert found == [(line_of(path, "SET DEFAULT"), "require-lock-timeout")]

@@ -56,7 +56,7 @@ def lint_script(
     ``server_version`` (e.g. ``(16, 2)``) matters where the server's version changes the
     risk (a default on ADD COLUMN before PostgreSQL 11); unknown means a current server.
     ``ignore`` switches rules off; ``assume_lock_timeout`` says the runner sets a
-    lock_timeout for every step (``MIGRATE_PLUS_ONLINE``), so scripts need not.
+    lock_timeout for every step (an ``env.py`` that sets it), so scripts need not.
     Raises :class:`LintError` when the script cannot be loaded or run, ValueError for an
     unknown rule name.
     """

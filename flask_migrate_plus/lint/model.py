@@ -105,6 +105,8 @@ class Change:
     expression: str | None = None
     #: The SQL statement as written, for raw SQL and statements read from op.execute.
     statement: str | None = None
+    #: MySQL/MariaDB: the ALGORITHM the ALTER TABLE asks for (``inplace``, ``instant`` ...).
+    algorithm: str | None = None
     #: How the script wrote it: "op.create_index", "op.execute", "bind.execute" ...
     source: str = ""
 

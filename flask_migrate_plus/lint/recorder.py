@@ -79,10 +79,18 @@ class _Recorder:
                 self.segment += 1
 
     def record_op(self, operation: ops.MigrateOperation) -> None:
+        self._next_statement()
         self.add(read_op(operation, self.location(), self.dialect, self.family))
 
     def record_sql(self, statement: Any, source: str) -> None:
+        self._next_statement()
         self.add(read_sql(statement, self.location(), self.dialect, self.family, source))
+
+    def _next_statement(self) -> None:
+        """Outside a transaction, each call runs in a transaction of its own (a ``DO``
+        block, or statements sent together, share one)."""
+        if self.autocommit:
+            self.segment += 1
 
     @contextmanager
     def outside_transaction(self) -> Iterator[None]:
@@ -189,6 +197,9 @@ class _RecordingContext:
 
     def autocommit_block(self) -> Any:
         return self._recorder.outside_transaction()
+
+    #: An online run: scripts that skip their data work in ``--sql`` mode do it here.
+    as_sql = False
 
     @property
     def bind(self) -> RecordingBind:

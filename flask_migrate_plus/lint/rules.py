@@ -37,7 +37,7 @@ class ScriptState:
     family: str
     server_version: tuple[int, ...] | None = None
     function: str = "upgrade"
-    #: The lock timeout is set by whoever runs the script (MIGRATE_PLUS_ONLINE).
+    #: The lock timeout is set by whoever runs the script (an env.py that sets it).
     assume_lock_timeout: bool = False
     #: Tables created earlier in this function: nobody else uses them yet.
     new_tables: set[str] = field(default_factory=set)
@@ -74,7 +74,7 @@ class ScriptState:
         elif action == model.RENAME_TABLE and change.table in self.new_tables and change.name:
             self.new_tables.add(change.name)
         elif action == model.LOCK_TIMEOUT:
-            if change.name == "local" and not change.autocommit:
+            if change.name == "local":
                 self.timeout_segments.add(change.segment)
             else:
                 self.session_timeout = True
@@ -111,8 +111,8 @@ def prepare(changes: list[Change], state: ScriptState) -> None:
     for change in changes:
         if change.action == model.CREATE_TABLE and change.table is not None:
             created.add(change.table)
-        elif (change.action in model.TABLE_DDL and not change.autocommit
-              and change.table not in created and not change.concurrently):
+        elif (change.action in model.TABLE_DDL and change.table not in created
+              and not change.concurrently):
             state.ddl_tables.setdefault(change.segment, []).append(change.table or "?")
 
 
@@ -154,6 +154,16 @@ def rule(name: str, catches: str, safe: str | Mapping[str, str],
         return check
 
     return register
+
+
+#: MySQL/MariaDB ALTER algorithms that never copy the table: the server refuses the
+#: statement rather than fall back to a copy.
+NO_COPY_ALGORITHMS = frozenset({"inplace", "instant", "nocopy"})
+
+
+def _copies(change: Change, state: ScriptState) -> bool:
+    """On MySQL/MariaDB, whether the statement may fall back to a table copy."""
+    return change.algorithm not in NO_COPY_ALGORITHMS
 
 
 def _table(change: Change) -> str:
@@ -213,7 +223,7 @@ def _constraint_missing_not_valid(change: Change, state: ScriptState) -> str | N
                 "reads and writes wait")
     if change.action == model.VALIDATE_CONSTRAINT and change.name in state.not_valid_checks:
         _, segment, _ = state.not_valid_checks[change.name]
-        if segment == change.segment and not change.autocommit:
+        if segment == change.segment:
             return (f"the ACCESS EXCLUSIVE lock of the ADD CONSTRAINT on {_table(change)} is "
                     "held while VALIDATE scans every row")
     return None
@@ -231,6 +241,8 @@ def _adding_foreign_key_constraint(change: Change, state: ScriptState) -> str | 
             and state.existing(change.table)):
         return None
     if state.family == "mysql":
+        if not _copies(change, state):
+            return None
         return f"copies {_table(change)} (ALGORITHM=COPY): writes wait until the copy is done"
     if change.not_valid:
         return None
@@ -292,6 +304,8 @@ def _changing_column_type(change: Change, state: ScriptState) -> str | None:
             return None
         return (f"ACCESS EXCLUSIVE lock on {_table(change)} while it is rewritten: reads "
                 "and writes wait")
+    if not _copies(change, state):
+        return None
     return f"copies {_table(change)} (ALGORITHM=COPY): writes wait until the copy is done"
 
 
@@ -326,7 +340,7 @@ def _adding_field_with_default(change: Change, state: ScriptState) -> str | None
             return (f"ACCESS EXCLUSIVE lock on {_table(change)} while every row is "
                     f"rewritten with DEFAULT {change.default}")
         return None
-    if not _is_constant(change.default):
+    if not _is_constant(change.default) and _copies(change, state):
         return (f"copies {_table(change)} for DEFAULT {change.default} (ALGORITHM=COPY): "
                 "writes wait")
     return None
@@ -388,12 +402,13 @@ def _ban_drop_database(change: Change, state: ScriptState) -> str | None:
 
 @rule("require-lock-timeout",
       "DDL on an existing table in a transaction with no lock_timeout set before it",
-      "op.execute(\"SET LOCAL lock_timeout = '2s'\") first in the transaction (or "
-      "MIGRATE_PLUS_ONLINE, which sets it for every step)", POSTGRESQL, once=True)
+      "op.execute(\"SET LOCAL lock_timeout = '2s'\") first in the transaction (scripts "
+      "written with MIGRATE_PLUS_ONLINE do)", POSTGRESQL, once=True)
 def _require_lock_timeout(change: Change, state: ScriptState) -> str | None:
-    if (change.action in model.TABLE_DDL and not change.autocommit
-            and not change.concurrently and state.existing(change.table)
-            and not state.timeout_set(change)):
+    # VALIDATE CONSTRAINT's lock lets reads and writes through, even while it waits
+    if (change.action in model.TABLE_DDL and not change.concurrently
+            and change.action != model.VALIDATE_CONSTRAINT
+            and state.existing(change.table) and not state.timeout_set(change)):
         return (f"its lock on {_table(change)} waits behind any long transaction, and every "
                 "query after it waits too")
     return None
@@ -507,6 +522,8 @@ def _adding_stored_generated_column(change: Change, state: ScriptState) -> str |
     if (change.action == model.ADD_COLUMN and change.generated == "stored"
             and state.existing(change.table)):
         if state.family == "mysql":
+            if not _copies(change, state):
+                return None
             return f"copies {_table(change)} to compute {change.column}: writes wait"
         return (f"ACCESS EXCLUSIVE lock on {_table(change)} while every row is rewritten: "
                 "reads and writes wait")
@@ -530,7 +547,7 @@ def _executing_raw_sql(change: Change, state: ScriptState) -> str | None:
       f"fill the rows in batches {AUTOCOMMIT}, each batch its own transaction",
       POSTGRESQL)
 def _backfill_in_ddl_transaction(change: Change, state: ScriptState) -> str | None:
-    if change.action not in (model.UPDATE, model.DELETE) or change.autocommit:
+    if change.action not in (model.UPDATE, model.DELETE):
         return None
     locked = [table for table in state.ddl_tables.get(change.segment, ())]
     if not locked:

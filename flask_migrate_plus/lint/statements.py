@@ -277,8 +277,11 @@ class _Statement:
         if self.peek() is not None and self.tokens[self.at].value == "*":
             self.at += 1
         changes: list[Change] = []
+        self.algorithm: str | None = None
         for start, stop in _comma_separated(self.tokens, self.at, len(self.tokens)):
             changes.extend(_Action(self, table, start, stop).read())
+        if self.algorithm is not None:
+            changes = [replace(change, algorithm=self.algorithm) for change in changes]
         return changes or [self.change(model.RAW_SQL)]
 
     def drop(self) -> list[Change]:
@@ -302,6 +305,13 @@ class _Statement:
         return self.harmless_object()
 
     def set_statement(self) -> list[Change]:
+        if self.word("statement"):  # MariaDB: SET STATEMENT x=1 FOR <statement>
+            found = next((i for i in top_level(self.tokens, self.at)
+                          if is_word(self.tokens[i], "for")), None)
+            if found is None or found + 1 >= len(self.tokens):
+                return [self.change(model.RAW_SQL)]
+            inner = self.sql[self.tokens[found + 1].start:self.tokens[-1].end]
+            return read_statements(inner, self.family, self.location, self.table_hint)
         scope = "session"
         if self.word("local"):
             scope = "local"
@@ -399,8 +409,14 @@ class _Action:
             return [self.change(model.RENAME_COLUMN, column=column, name=s.name())]
         if s.words("validate", "constraint"):
             return [self.change(model.VALIDATE_CONSTRAINT, name=s.name())]
-        if s.word("algorithm", "lock"):
-            return []  # MySQL's ALTER options: how, not what
+        if s.word("algorithm"):
+            if s.peek() is not None and s.tokens[s.at].value == "=":
+                s.at += 1
+            token = s.peek()
+            s.algorithm = token.value.lower() if token is not None else None
+            return []
+        if s.word("lock"):
+            return []  # MySQL's ALTER option: how, not what
         if s.word("set", "owner", "enable", "disable", "replica", "cluster", "inherit",
                   "no", "force", "reset", "attach", "detach", "of", "not"):
             return [self.change(model.ALTER_TABLE)]
