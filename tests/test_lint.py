@@ -108,6 +108,11 @@ CASES = [
          op.execute("COMMIT")
          op.execute("BEGIN")
          op.execute("ALTER TABLE author VALIDATE CONSTRAINT ck_points")'''),
+    Case("constraint-missing-not-valid",
+         'op.create_check_constraint("ck_points", "author", "points >= 0")',
+         'op.execute("ALTER TABLE author ADD CONSTRAINT ck_points CHECK (points >= 0), '
+         'ALGORITHM=INPLACE")',
+         dialect="mariadb"),
     Case("adding-foreign-key-constraint",
          'op.create_foreign_key("fk_post_author", "post", "author", ["author_id"], ["id"])',
          f'''op.create_foreign_key("fk_post_author", "post", "author", ["author_id"], ["id"],
@@ -622,8 +627,8 @@ def test_online_step_shapes(tmp_path: Path) -> None:
                        sql="ALTER TABLE post ADD CONSTRAINT fk FOREIGN KEY (author_id) "
                            "REFERENCES author (id) NOT VALID")
     validate = retry.format(done="false", sql="ALTER TABLE post VALIDATE CONSTRAINT fk")
-    fill = (" DECLARE filled bigint; BEGIN LOOP UPDATE author SET bio = DEFAULT WHERE ctid = "
-            "ANY (ARRAY(SELECT ctid FROM author WHERE bio IS NULL LIMIT 100)); "
+    fill = (" DECLARE attempt integer; filled bigint; BEGIN LOOP "
+            "UPDATE author SET bio = DEFAULT WHERE ctid = ANY (ARRAY(SELECT ctid FROM author WHERE bio IS NULL LIMIT 100)); "
             "GET DIAGNOSTICS filled = ROW_COUNT; COMMIT; EXIT WHEN filled = 0; END LOOP; END ")
     path = write_script(tmp_path, f'''
         op.execute("SET LOCAL lock_timeout = '2000ms'")

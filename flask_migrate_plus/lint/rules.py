@@ -214,11 +214,18 @@ def _ban_concurrent_index_in_transaction(change: Change, state: ScriptState) -> 
 @rule("constraint-missing-not-valid",
       "a CHECK added to an existing table without NOT VALID, or validated in the "
       "transaction that added it",
-      "add it with postgresql_not_valid=True, then VALIDATE CONSTRAINT in a later "
-      "transaction", POSTGRESQL)
+      {"*": "add it with postgresql_not_valid=True, then VALIDATE CONSTRAINT in a later "
+            "transaction",
+       "mysql": "no online form: run it when the table is quiet, or check in the application"},
+      POSTGRESQL_MYSQL)
 def _constraint_missing_not_valid(change: Change, state: ScriptState) -> str | None:
     if (change.action == model.ADD_CONSTRAINT and change.constraint == model.CHECK
             and not change.not_valid and state.existing(change.table)):
+        if state.family == "mysql":
+            if not _copies(change, state):
+                return None
+            return (f"copies {_table(change)} to check every row (ALGORITHM=COPY): writes "
+                    "wait")
         return (f"ACCESS EXCLUSIVE lock on {_table(change)} while every row is checked: "
                 "reads and writes wait")
     if change.action == model.VALIDATE_CONSTRAINT and change.name in state.not_valid_checks:

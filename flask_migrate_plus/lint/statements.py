@@ -360,7 +360,13 @@ class _Statement:
         inner = body.value[body.value.index("$", 1) + 1:body.value.rindex("$", 0, -1)]
         tokens = tokenize(inner, dollar_quotes=True)
         changes: list[Change] = []
+        declaring = False
         for statement in _split(tokens):
+            if is_word(statement[0], "declare"):
+                declaring = True  # declarations until BEGIN: ``a integer; b bigint;``
+            if declaring and not is_word(statement[0], "begin"):
+                continue
+            declaring = False
             start = _past_control_words(statement)
             if start is None:
                 continue
