@@ -628,7 +628,8 @@ def test_online_step_shapes(tmp_path: Path) -> None:
                            "REFERENCES author (id) NOT VALID")
     validate = retry.format(done="false", sql="ALTER TABLE post VALIDATE CONSTRAINT fk")
     fill = (" DECLARE attempt integer; filled bigint; BEGIN LOOP "
-            "UPDATE author SET bio = DEFAULT WHERE ctid = ANY (ARRAY(SELECT ctid FROM author WHERE bio IS NULL LIMIT 100)); "
+            "UPDATE author SET bio = DEFAULT WHERE ctid = ANY (ARRAY("
+            "SELECT ctid FROM author WHERE bio IS NULL LIMIT 100)); "
             "GET DIAGNOSTICS filled = ROW_COUNT; COMMIT; EXIT WHEN filled = 0; END LOOP; END ")
     path = write_script(tmp_path, f'''
         op.execute("SET LOCAL lock_timeout = '2000ms'")
