@@ -30,7 +30,6 @@ _COMMANDS = (
     "current",
     "stamp",
     "check",
-    "lint",
     "needs_upgrade",
     "needs_revision",
 )
@@ -57,7 +56,6 @@ __all__ = [
     "heads",
     "history",
     "init",
-    "lint",
     "list_templates",
     "merge",
     "migrate",
@@ -79,7 +77,6 @@ if TYPE_CHECKING:
         heads,
         history,
         init,
-        lint,
         list_templates,
         merge,
         migrate,

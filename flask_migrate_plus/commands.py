@@ -453,7 +453,11 @@ def lint(
     output_format: str = "text",
 ) -> list[Any]:
     """Report the ops of migration scripts that would stop a live application; return the
-    findings (``flask_migrate_plus.lint.Finding``)."""
+    findings (``flask_migrate_plus.lint.Finding``).
+
+    Not offered as ``flask_migrate_plus.lint``: that name is the linter itself, which works
+    without Flask (``flask_migrate_plus.lint.lint_script``).
+    """
     from .linting import OUTPUT_FORMATS, lint_revisions, print_findings, revisions_to_lint
 
     if output_format not in OUTPUT_FORMATS:

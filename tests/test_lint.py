@@ -647,3 +647,15 @@ def test_online_step_shapes(tmp_path: Path) -> None:
     ''')
     found = [(f.line, f.rule) for f in lint_script(path, "postgresql")]
     assert found == [(line_of(path, "SET DEFAULT"), "require-lock-timeout")]
+
+
+def test_the_package_name_lint_is_the_linter() -> None:
+    """``flask_migrate_plus.lint`` stays the linter package (the command's Python function
+    is ``flask_migrate_plus.commands.lint``), before and after the linter is imported."""
+    import importlib
+
+    import flask_migrate_plus
+
+    linter = importlib.import_module("flask_migrate_plus.lint")
+    assert flask_migrate_plus.lint is linter
+    assert callable(linter.lint_script)
