@@ -659,3 +659,16 @@ def test_the_package_name_lint_is_the_linter() -> None:
     linter = importlib.import_module("flask_migrate_plus.lint")
     assert flask_migrate_plus.lint is linter
     assert callable(linter.lint_script)
+
+
+def test_type_rules_leave_downgrades_alone(tmp_path: Path) -> None:
+    """A downgrade that puts back a dropped table writes the types it had."""
+    path = write_script(tmp_path, '''
+        op.execute("SET lock_timeout = '2s'")
+        op.drop_table("draft")  # migrate-plus: safe ban-drop-table
+    ''', '''
+        op.create_table("draft", sa.Column("id", sa.INTEGER(), autoincrement=True,
+                                           nullable=False),
+                        sa.Column("title", sa.String(20)), sa.PrimaryKeyConstraint("id"))
+    ''')
+    assert lint_script(path, "postgresql") == []
