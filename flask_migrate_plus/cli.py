@@ -295,12 +295,15 @@ def check(directory: str | None) -> None:
               help="Lint every script, applied or not")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]),
               default="text", show_default=True, help="Output format (json for CI)")
+@click.option("--dialect", default=None,
+              help="Lint for this database (postgresql, mariadb, ...) instead of the app's")
 @with_appcontext
 def lint(directory: str | None, revision_range: str | None, all_revisions: bool,
-         output_format: str) -> None:
+         output_format: str, dialect: str | None) -> None:
     """Report ops that would lock a busy table (default: revisions not yet applied)."""
     try:
-        findings = commands.lint(_dir(directory), revision_range, all_revisions, output_format)
+        findings = commands.lint(_dir(directory), revision_range, all_revisions, output_format,
+                                 dialect)
     except MigrateError as exc:
         click.echo(f"Error: {exc}", err=True)
         raise SystemExit(1) from None

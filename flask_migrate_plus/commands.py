@@ -451,22 +451,31 @@ def lint(
     revision_range: str | None = None,
     all_revisions: bool = False,
     output_format: str = "text",
+    dialect: str | None = None,
 ) -> list[Any]:
     """Report the ops of migration scripts that would stop a live application; return the
-    findings (``flask_migrate_plus.lint.Finding``).
+    findings (``flask_migrate_plus.lint.Finding``). ``dialect`` lints for another
+    database than the application's (e.g. ``postgresql`` while CI runs on SQLite).
 
     Not offered as ``flask_migrate_plus.lint``: that name is the linter itself, which works
     without Flask (``flask_migrate_plus.lint.lint_script``).
     """
-    from .linting import OUTPUT_FORMATS, lint_revisions, print_findings, revisions_to_lint
+    from .linting import (
+        OUTPUT_FORMATS,
+        lint_dialect,
+        lint_revisions,
+        print_findings,
+        revisions_to_lint,
+    )
 
     if output_format not in OUTPUT_FORMATS:
         raise MigrateError(f"unknown format {output_format!r}; use text or json")
     state = _state()
     script = _script_directory(_config(directory))
+    lint_dialect(state, dialect)  # a wrong name is an error even with nothing to lint
     revisions = revisions_to_lint(state, script, revision_range, all_revisions)
     connected = not (revision_range or all_revisions)
-    findings = lint_revisions(state, revisions, connected)
+    findings = lint_revisions(state, revisions, connected, dialect)
     print_findings(findings, len(revisions), output_format)
     return findings
 

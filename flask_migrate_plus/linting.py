@@ -17,6 +17,7 @@ from .database import database_heads, default_engine, ensure_reachable
 from .errors import MigrateError
 from .extension import MigrateState
 from .lint import Finding, LintError, lint_script
+from .lint.recorder import migration_context
 
 OUTPUT_FORMATS = ("text", "json")
 
@@ -62,19 +63,34 @@ def _server_version(engine: sa.Engine) -> tuple[int, ...] | None:
     return tuple(part for part in version if isinstance(part, int)) if version else None
 
 
-def lint_revisions(state: MigrateState, revisions: Sequence[Script],
-                   connected: bool) -> list[Finding]:
-    """The findings of ``revisions`` on the application's database dialect, with the
-    application's ``MIGRATE_PLUS_LINT_IGNORE`` rules left out."""
+def lint_dialect(state: MigrateState, dialect: str | None) -> str:
+    """The dialect to lint for: ``dialect`` when given (CI on SQLite for a PostgreSQL
+    production), else the application's database's."""
+    if dialect is None:
+        return default_engine(state).dialect.name
+    try:
+        migration_context(dialect)
+    except Exception as exc:
+        raise MigrateError(f"unknown dialect {dialect!r}: use a SQLAlchemy dialect name "
+                           "such as postgresql, mysql, mariadb or sqlite") from exc
+    return dialect
+
+
+def lint_revisions(state: MigrateState, revisions: Sequence[Script], connected: bool,
+                   dialect: str | None = None) -> list[Finding]:
+    """The findings of ``revisions`` on ``dialect`` (default: the application's database
+    dialect), with the application's ``MIGRATE_PLUS_LINT_IGNORE`` rules left out."""
     engine = default_engine(state)
-    version = _server_version(engine) if connected and revisions else None
+    name = lint_dialect(state, dialect)
+    same_server = name == engine.dialect.name
+    version = _server_version(engine) if connected and revisions and same_server else None
     findings: list[Finding] = []
     for revision in revisions:
         if revision.path is None:
             continue
         try:
             findings.extend(lint_script(
-                revision.path, engine.dialect.name, server_version=version,
+                revision.path, name, server_version=version,
                 ignore=state.settings.lint_ignore, revision=revision.revision,
             ))
         except LintError as exc:

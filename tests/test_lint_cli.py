@@ -206,6 +206,14 @@ def test_click_runner_hand_written_script(tmp_path: Path, db_url: str,
     bad = runner.invoke(args=["db", "lint", "--format", "xml"])
     assert bad.exit_code == 2 and "'xml' is not one of" in bad.output
 
+    # CI on SQLite, production on PostgreSQL: lint for the production database
+    result = runner.invoke(args=["db", "lint", "--dialect", "postgresql", "--format", "json"])
+    assert result.exit_code == 1, result.output
+    assert {f["rule"] for f in json.loads(result.output)} == {
+        "require-concurrent-index-creation", "require-lock-timeout"}
+    wrong = runner.invoke(args=["db", "lint", "--dialect", "postgres-ql"])
+    assert wrong.exit_code == 1 and "unknown dialect 'postgres-ql'" in wrong.output
+
 
 @pytest.mark.backends("sqlite")
 def test_a_script_that_fails_is_one_error_line(tmp_path: Path, db_url: str) -> None:
