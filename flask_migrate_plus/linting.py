@@ -13,7 +13,7 @@ import click
 import sqlalchemy as sa
 from alembic.script import Script, ScriptDirectory
 
-from .database import database_heads, default_engine, ensure_reachable
+from .database import database_heads, default_engine, engines, ensure_reachable
 from .errors import MigrateError
 from .extension import MigrateState
 from .lint import Finding, LintError, lint_script
@@ -83,6 +83,8 @@ def lint_revisions(state: MigrateState, revisions: Sequence[Script], connected: 
     engine = default_engine(state)
     name = lint_dialect(state, dialect)
     same_server = name == engine.dialect.name
+    binds = None if dialect is not None else {
+        key or "": bind_engine.dialect.name for key, bind_engine in engines(state).items()}
     version = _server_version(engine) if connected and revisions and same_server else None
     findings: list[Finding] = []
     for revision in revisions:
@@ -92,6 +94,7 @@ def lint_revisions(state: MigrateState, revisions: Sequence[Script], connected: 
             findings.extend(lint_script(
                 revision.path, name, server_version=version,
                 ignore=state.settings.lint_ignore, revision=revision.revision,
+                bind_dialects=binds,
             ))
         except LintError as exc:
             raise MigrateError(f"revision {revision.revision}: {exc}") from exc

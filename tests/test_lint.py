@@ -548,6 +548,11 @@ def test_multi_database_scripts_lint_each_function(tmp_path: Path) -> None:
     '''))
     found = [(f.function, f.rule) for f in lint_script(path, "sqlite")]
     assert found == [("upgrade_", "ban-drop-column"), ("upgrade_audit", "ban-drop-table")]
+    # each bind's functions on its own database: PostgreSQL's rules for the audit bind only
+    found = [(f.function, f.rule) for f in lint_script(
+        path, "sqlite", bind_dialects={"": "sqlite", "audit": "postgresql"})]
+    assert found == [("upgrade_", "ban-drop-column"), ("upgrade_audit", "ban-drop-table"),
+                     ("upgrade_audit", "require-lock-timeout")]
 
 
 def test_alembic_op_is_restored_after_linting(tmp_path: Path) -> None:
@@ -672,3 +677,10 @@ def test_type_rules_leave_downgrades_alone(tmp_path: Path) -> None:
                         sa.Column("title", sa.String(20)), sa.PrimaryKeyConstraint("id"))
     ''')
     assert lint_script(path, "postgresql") == []
+
+
+def test_helper_functions_named_upgrade_something_are_not_entry_points(tmp_path: Path) -> None:
+    path = write_script(tmp_path, "upgrade_data()")
+    path.write_text(path.read_text() + '\n\ndef upgrade_data():\n    op.drop_table("post")\n')
+    found = [(f.function, f.rule) for f in lint_script(path, "sqlite")]
+    assert found == [("upgrade", "ban-drop-table")]

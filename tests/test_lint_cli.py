@@ -225,3 +225,18 @@ def test_a_script_that_fails_is_one_error_line(tmp_path: Path, db_url: str) -> N
         "def upgrade():\n    pass", "def upgrade():\n    op.get_bind().no_such_method()"))
     assert_one_line_error(app.db("lint"), revision_id(script), "upgrade() failed while being "
                           "linted", "AttributeError")
+
+
+@pytest.mark.backends("postgresql")
+def test_multi_database_functions_linted_on_their_own_database(tmp_path: Path,
+                                                               db_url: str) -> None:
+    """SQLite for the default database, PostgreSQL for the ``audit`` bind: only the audit
+    functions get PostgreSQL's rules."""
+    app = FlaskApp(tmp_path, f"sqlite:///{tmp_path / 'main.db'}", env={"BIND_URL": db_url})
+    app.ok("init", "--multidb")
+    app.ok("migrate", "-m", "first")
+    result = app.db("lint", "--format", "json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    findings = json.loads(result.stdout)
+    assert {f["function"] for f in findings} == {"upgrade_audit"}
+    assert {"prefer-identity", "prefer-text-field"} <= {f["rule"] for f in findings}

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ..sql.dialects import dialect_family
 from . import model
 from .acknowledge import Acknowledgements
 from .model import Change, Finding
-from .recorder import LintError, record_script
+from .recorder import LintError, function_dialect, record_script
 from .rules import RULE_NAMES, RULES, Rule, ScriptState, prepare
 
 __all__ = ["RULES", "RULE_NAMES", "Finding", "LintError", "Rule", "lint_script",
@@ -49,6 +49,7 @@ def lint_script(
     ignore: Iterable[str] = (),
     assume_lock_timeout: bool = False,
     revision: str | None = None,
+    bind_dialects: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """The findings for the script at ``path`` on ``dialect`` (``postgresql``, ``mysql``,
     ``mariadb``, ``sqlite``), upgrade and downgrade, in script order.
@@ -57,6 +58,8 @@ def lint_script(
     risk (a default on ADD COLUMN before PostgreSQL 11); unknown means a current server.
     ``ignore`` switches rules off; ``assume_lock_timeout`` says the runner sets a
     lock_timeout for every step (an ``env.py`` that sets it), so scripts need not.
+    ``bind_dialects`` gives, for a multi-database script, the dialect of each bind's
+    functions (``upgrade_<bind>``; ``""`` is the default database).
     Raises :class:`LintError` when the script cannot be loaded or run, ValueError for an
     unknown rule name.
     """
@@ -66,19 +69,21 @@ def lint_script(
         raise ValueError(message)
     path = str(path)
     try:
-        recorded = record_script(path, dialect, server_version)
+        recorded = record_script(path, dialect, server_version, bind_dialects)
     except LintError:
         raise
     except Exception as exc:  # e.g. a dialect name SQLAlchemy does not know
         raise LintError(f"{path}: cannot lint for dialect {dialect!r}: {exc}") from exc
     acknowledgements = Acknowledgements(Path(path).read_text(encoding="utf-8"))
-    family = dialect_family(dialect)
-    rules = [rule for rule in RULES.values()
-             if rule.name not in ignored and rule.applies_to(family)]
     created_tables, added_columns = _created_by_upgrade(recorded)
     findings: list[Finding] = []
     for function, changes in recorded.items():
-        state = ScriptState(family, server_version, function, assume_lock_timeout)
+        own_dialect = function_dialect(function, dialect, bind_dialects)
+        family = dialect_family(own_dialect)
+        rules = [rule for rule in RULES.values()
+                 if rule.name not in ignored and rule.applies_to(family)]
+        version = server_version if own_dialect == dialect else None
+        state = ScriptState(family, version, function, assume_lock_timeout)
         if function.startswith("downgrade"):
             state.upgrade_tables, state.upgrade_columns = created_tables, added_columns
         prepare(changes, state)

@@ -20,10 +20,11 @@ and every read returns no rows (``fetchall()`` is ``[]``, ``scalar()`` is None,
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import itertools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from types import ModuleType
@@ -281,14 +282,29 @@ def _one_line(exc: BaseException) -> str:
 
 def script_functions(module: ModuleType) -> list[tuple[str, Callable[[], Any]]]:
     """The functions to run: ``upgrade``/``downgrade``, or in a multi-database script
-    ``upgrade_<bind>``/``downgrade_<bind>`` for each database."""
+    (whose ``upgrade(engine_name)`` takes the database's name) ``upgrade_<bind>``/
+    ``downgrade_<bind>`` for each database."""
     found: list[tuple[str, Callable[[], Any]]] = []
     for direction in ("upgrade", "downgrade"):
-        per_bind = sorted(name for name in vars(module)
-                          if name.startswith(direction + "_") and callable(vars(module)[name]))
-        names = per_bind or ([direction] if callable(getattr(module, direction, None)) else [])
+        entry = getattr(module, direction, None)
+        if not callable(entry):
+            continue
+        if _takes_arguments(entry):
+            names = sorted(name for name in vars(module)
+                           if name.startswith(direction + "_") and callable(vars(module)[name]))
+        else:
+            names = [direction]
         found.extend((name, getattr(module, name)) for name in names)
     return found
+
+
+def _takes_arguments(function: Callable[..., Any]) -> bool:
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+               for p in parameters)
 
 
 def migration_context(dialect_name: str,
@@ -300,14 +316,27 @@ def migration_context(dialect_name: str,
     return context
 
 
+def function_dialect(function: str, dialect_name: str,
+                     bind_dialects: Mapping[str, str] | None) -> str:
+    """The dialect a script function runs on: in a multi-database script,
+    ``upgrade_<bind>`` runs on that bind's database (``""`` is the default one)."""
+    bind = function.partition("_")[2] if "_" in function else None
+    if bind is not None and bind_dialects and bind in bind_dialects:
+        return bind_dialects[bind]
+    return dialect_name
+
+
 def record_script(path: str | os.PathLike[str], dialect_name: str,
-                  server_version: tuple[int, ...] | None = None) -> dict[str, list[Change]]:
+                  server_version: tuple[int, ...] | None = None,
+                  bind_dialects: Mapping[str, str] | None = None) -> dict[str, list[Change]]:
     """Run every function of the script at ``path``; function name -> its changes."""
     path = str(path)
     module = load_script(path)
-    context = migration_context(dialect_name, server_version)
     recorded: dict[str, list[Change]] = {}
     for name, function in script_functions(module):
+        own_dialect = function_dialect(name, dialect_name, bind_dialects)
+        context = migration_context(
+            own_dialect, server_version if own_dialect == dialect_name else None)
         recorder = _Recorder(path, name, context.dialect)
         operations = RecordingOperations(context, recorder)
         try:

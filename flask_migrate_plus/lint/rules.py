@@ -402,8 +402,7 @@ def _ban_drop_table(change: Change, state: ScriptState) -> str | None:
       "never drop a database from a migration")
 def _ban_drop_database(change: Change, state: ScriptState) -> str | None:
     if change.action == model.DROP_DATABASE:
-        return f"drops the database {change.name or ''} and every table in it".replace(
-            "  ", " ")
+        return f"drops the database {change.name or '(unnamed)'} and every table in it"
     return None
 
 
@@ -560,7 +559,7 @@ def _executing_raw_sql(change: Change, state: ScriptState) -> str | None:
 def _backfill_in_ddl_transaction(change: Change, state: ScriptState) -> str | None:
     if change.action not in (model.UPDATE, model.DELETE):
         return None
-    locked = [table for table in state.ddl_tables.get(change.segment, ())]
+    locked = state.ddl_tables.get(change.segment)
     if not locked:
         return None
     names = ", ".join(sorted(set(locked)))
