@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import click
 import sqlalchemy as sa
@@ -49,8 +49,8 @@ def revisions_to_lint(state: MigrateState, script: ScriptDirectory,
     return [revision for revision in every if revision.revision not in applied]
 
 
-def _oldest_first(revisions: object) -> list[Script]:
-    return list(reversed(list(revisions)))  # type: ignore[call-overload]
+def _oldest_first(revisions: Iterable[Script]) -> list[Script]:
+    return list(reversed(list(revisions)))
 
 
 def _server_version(engine: sa.Engine) -> tuple[int, ...] | None:
