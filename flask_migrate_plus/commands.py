@@ -474,8 +474,7 @@ def lint(
     script = _script_directory(_config(directory))
     lint_dialect(state, dialect)  # a wrong name is an error even with nothing to lint
     revisions = revisions_to_lint(state, script, revision_range, all_revisions)
-    connected = not (revision_range or all_revisions)
-    findings = lint_revisions(state, revisions, connected, dialect)
+    findings = lint_revisions(state, revisions, dialect)
     print_findings(findings, len(revisions), output_format)
     return findings
 
@@ -485,7 +484,7 @@ def _lint_before_check(state: MigrateState, config: AlembicConfig) -> None:
     from .linting import finding_lines, lint_revisions, revisions_to_lint
 
     revisions = revisions_to_lint(state, _script_directory(config), None, False)
-    findings = lint_revisions(state, revisions, connected=True)
+    findings = lint_revisions(state, revisions)
     if findings:
         lines = [line for finding in findings for line in finding_lines(finding)]
         raise MigrateError(

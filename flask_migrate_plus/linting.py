@@ -18,6 +18,7 @@ from .errors import MigrateError
 from .extension import MigrateState
 from .lint import Finding, LintError, lint_script
 from .lint.recorder import migration_context
+from .sql.dialects import dialect_family
 
 OUTPUT_FORMATS = ("text", "json")
 
@@ -63,6 +64,30 @@ def _server_version(engine: sa.Engine) -> tuple[int, ...] | None:
     return tuple(part for part in version if isinstance(part, int)) if version else None
 
 
+#: Estimated rows per table of the current schema, as the planner keeps them (no scan).
+_TABLE_ROWS = {
+    "postgresql": "SELECT c.relname, c.reltuples::bigint FROM pg_catalog.pg_class c "
+                  "WHERE c.relkind IN ('r', 'p') AND c.relnamespace = "
+                  "pg_catalog.to_regnamespace(pg_catalog.current_schema())",
+    "mysql": "SELECT table_name, table_rows FROM information_schema.tables "
+             "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'",
+}
+
+
+def table_rows(engine: sa.Engine) -> dict[str, int]:
+    """Table name -> estimated rows (PostgreSQL: -1 until first analyzed), where the
+    server keeps an estimate; empty elsewhere or when it cannot be read."""
+    query = _TABLE_ROWS.get(dialect_family(engine.dialect.name))
+    if query is None:
+        return {}
+    try:
+        with engine.connect() as connection:
+            return {str(name): int(rows) for name, rows in connection.exec_driver_sql(query)
+                    if rows is not None}
+    except sa.exc.SQLAlchemyError:
+        return {}
+
+
 def lint_dialect(state: MigrateState, dialect: str | None) -> str:
     """The dialect to lint for: ``dialect`` when given (CI on SQLite for a PostgreSQL
     production), else the application's database's."""
@@ -76,16 +101,22 @@ def lint_dialect(state: MigrateState, dialect: str | None) -> str:
     return dialect
 
 
-def lint_revisions(state: MigrateState, revisions: Sequence[Script], connected: bool,
+def lint_revisions(state: MigrateState, revisions: Sequence[Script],
                    dialect: str | None = None) -> list[Finding]:
     """The findings of ``revisions`` on ``dialect`` (default: the application's database
-    dialect), with the application's ``MIGRATE_PLUS_LINT_IGNORE`` rules left out."""
+    dialect), with the application's ``MIGRATE_PLUS_LINT_IGNORE`` rules left out.
+
+    When the database answers, its version and its tables' estimated row counts go into
+    the findings; when it does not (``--all`` in CI without a server), they are left out.
+    """
     engine = default_engine(state)
     name = lint_dialect(state, dialect)
     same_server = name == engine.dialect.name
     binds = None if dialect is not None else {
         key or "": bind_engine.dialect.name for key, bind_engine in engines(state).items()}
-    version = _server_version(engine) if connected and revisions and same_server else None
+    asks_server = bool(revisions) and same_server
+    version = _server_version(engine) if asks_server else None
+    rows = table_rows(engine) if asks_server else {}
     findings: list[Finding] = []
     for revision in revisions:
         if revision.path is None:
@@ -94,7 +125,7 @@ def lint_revisions(state: MigrateState, revisions: Sequence[Script], connected: 
             findings.extend(lint_script(
                 revision.path, name, server_version=version,
                 ignore=state.settings.lint_ignore, revision=revision.revision,
-                bind_dialects=binds,
+                bind_dialects=binds, table_rows=rows,
             ))
         except LintError as exc:
             raise MigrateError(f"revision {revision.revision}: {exc}") from exc

@@ -50,6 +50,7 @@ def lint_script(
     assume_lock_timeout: bool = False,
     revision: str | None = None,
     bind_dialects: Mapping[str, str] | None = None,
+    table_rows: Mapping[str, int] | None = None,
 ) -> list[Finding]:
     """The findings for the script at ``path`` on ``dialect`` (``postgresql``, ``mysql``,
     ``mariadb``, ``sqlite``), upgrade and downgrade, in script order.
@@ -59,7 +60,9 @@ def lint_script(
     ``ignore`` switches rules off; ``assume_lock_timeout`` says the runner sets a
     lock_timeout for every step (an ``env.py`` that sets it), so scripts need not.
     ``bind_dialects`` gives, for a multi-database script, the dialect of each bind's
-    functions (``upgrade_<bind>``; ``""`` is the default database).
+    functions (``upgrade_<bind>``; ``""`` is the default database). ``table_rows`` (table
+    name -> estimated rows, read from the server) is added to what a finding locks, so a
+    reviewer sees how long the lock lasts.
     Raises :class:`LintError` when the script cannot be loaded or run, ValueError for an
     unknown rule name.
     """
@@ -87,12 +90,14 @@ def lint_script(
         if function.startswith("downgrade"):
             state.upgrade_tables, state.upgrade_columns = created_tables, added_columns
         prepare(changes, state)
-        findings.extend(_check(changes, state, rules, acknowledgements, revision))
+        findings.extend(_check(changes, state, rules, acknowledgements, revision,
+                               table_rows or {}))
     return findings
 
 
 def _check(changes: list[Change], state: ScriptState, rules: list[Rule],
-           acknowledgements: Acknowledgements, revision: str | None) -> list[Finding]:
+           acknowledgements: Acknowledgements, revision: str | None,
+           table_rows: Mapping[str, int]) -> list[Finding]:
     findings: list[Finding] = []
     reported: set[str] = set()
     seen: set[tuple[int, str, str]] = set()
@@ -109,6 +114,9 @@ def _check(changes: list[Change], state: ScriptState, rules: list[Rule],
                 continue
             seen.add((line, rule.name, locks))
             reported.add(rule.name)
+            rows = table_rows.get(change.table or "")
+            if rows is not None and rows >= 0 and state.existing(change.table):
+                locks = f"{locks} ({change.table}: about {rows:,} rows)"
             findings.append(Finding(change.location.file, line, rule.name, locks,
                                     rule.safe_form(state.family), state.function, revision))
         state.advance(change)
