@@ -684,3 +684,35 @@ def test_helper_functions_named_upgrade_something_are_not_entry_points(tmp_path:
     path.write_text(path.read_text() + '\n\ndef upgrade_data():\n    op.drop_table("post")\n')
     found = [(f.function, f.rule) for f in lint_script(path, "sqlite")]
     assert found == [("upgrade", "ban-drop-table")]
+
+
+def test_unknown_dialect_is_one_clear_error(tmp_path: Path) -> None:
+    path = write_script(tmp_path, "pass")
+    with pytest.raises(LintError, match="cannot lint for dialect 'postgres-ql'"):
+        lint_script(path, "postgres-ql")
+
+
+@pytest.mark.parametrize(("sql", "dialect", "expected"), [
+    ("ALTER TABLE author CHANGE name full_name varchar(100)", "mariadb",
+     ["renaming-column", "changing-column-type"]),
+    ("RENAME TABLE author TO writer", "mariadb", ["renaming-table"]),
+    ("ALTER TABLE author RENAME TO writer", "postgresql", ["renaming-table"]),
+    ("DROP INDEX ix_name ON author", "mariadb", []),
+    ("DROP INDEX IF EXISTS ix_name", "postgresql", ["require-concurrent-index-deletion"]),
+    ("ALTER TABLE ONLY author ALTER COLUMN points SET DATA TYPE bigint", "postgresql",
+     ["changing-column-type"]),
+    ("ALTER TABLE author ALTER COLUMN name TYPE text", "postgresql", ["changing-column-type"]),
+    ("ALTER TABLE author ADD COLUMN editor_id bigint REFERENCES author (id)", "postgresql",
+     ["adding-foreign-key-constraint"]),
+    ("ALTER TABLE author ADD PRIMARY KEY (id)", "postgresql", ["adding-primary-key-constraint"]),
+    ("ALTER TABLE author ADD UNIQUE (name)", "postgresql", ["disallowed-unique-constraint"]),
+    ("WITH gone AS (DELETE FROM post RETURNING id) SELECT count(*) FROM gone", "postgresql",
+     []),
+    ("DROP SCHEMA app", "mariadb", ["ban-drop-database"]),
+    ("TRUNCATE post", "postgresql", ["executing-raw-sql"]),
+])
+def test_statements_read_from_sql(sql: str, dialect: str, expected: list[str],
+                                  tmp_path: Path) -> None:
+    path = write_script(tmp_path, f"op.execute({sql!r})")
+    ignore = ["require-lock-timeout"]
+    assert rules_of(lint_script(path, dialect, ignore=ignore)) == expected
