@@ -1,4 +1,5 @@
 """The ``flask db`` command group: Flask-Migrate 4.1's commands and options, unchanged.
+Our own commands come after them (``lint``).
 
 Each command parses its options and makes one call of the function of the same name in
 ``commands.py``. A :class:`~flask_migrate_plus.errors.MigrateError` becomes one
@@ -285,3 +286,26 @@ def stamp(directory: str | None, sql: bool, tag: str | None, revision: str,
 def check(directory: str | None) -> None:
     """Check if there are any new operations to migrate"""
     commands.check(_dir(directory))
+
+
+@db.command()
+@_directory_option
+@click.argument("revision_range", required=False)
+@click.option("--all", "all_revisions", is_flag=True,
+              help="Lint every script, applied or not")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+              default="text", show_default=True, help="Output format (json for CI)")
+@click.option("--dialect", default=None,
+              help="Lint for this database (postgresql, mariadb, ...) instead of the app's")
+@with_appcontext
+def lint(directory: str | None, revision_range: str | None, all_revisions: bool,
+         output_format: str, dialect: str | None) -> None:
+    """Report ops that would lock a busy table (default: revisions not yet applied)."""
+    try:
+        findings = commands.lint(_dir(directory), revision_range, all_revisions, output_format,
+                                 dialect)
+    except MigrateError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(1) from None
+    if findings:
+        raise SystemExit(1)

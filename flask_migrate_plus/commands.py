@@ -499,12 +499,63 @@ def stamp(
 
 
 @user_errors
+def lint(
+    directory: str | None = None,
+    revision_range: str | None = None,
+    all_revisions: bool = False,
+    output_format: str = "text",
+    dialect: str | None = None,
+) -> list[Any]:
+    """Report the ops of migration scripts that would stop a live application; return the
+    findings (``flask_migrate_plus.lint.Finding``). ``dialect`` lints for another
+    database than the application's (e.g. ``postgresql`` while CI runs on SQLite).
+
+    Not offered as ``flask_migrate_plus.lint``: that name is the linter itself, which works
+    without Flask (``flask_migrate_plus.lint.lint_script``).
+    """
+    from .linting import (
+        OUTPUT_FORMATS,
+        lint_dialect,
+        lint_revisions,
+        print_findings,
+        revisions_to_lint,
+    )
+
+    if output_format not in OUTPUT_FORMATS:
+        raise MigrateError(f"unknown format {output_format!r}; use text or json")
+    state = _state()
+    script = _script_directory(_config(directory))
+    lint_dialect(state, dialect)  # a wrong name is an error even with nothing to lint
+    revisions = revisions_to_lint(state, script, revision_range, all_revisions)
+    findings = lint_revisions(state, revisions, dialect)
+    print_findings(findings, len(revisions), output_format)
+    return findings
+
+
+def _lint_before_check(state: MigrateState, config: AlembicConfig) -> None:
+    """With MIGRATE_PLUS_ONLINE on, the revisions not yet applied must lint clean."""
+    from .linting import finding_lines, lint_revisions, revisions_to_lint
+
+    revisions = revisions_to_lint(state, _script_directory(config), None, False)
+    findings = lint_revisions(state, revisions)
+    if findings:
+        lines = [line for finding in findings for line in finding_lines(finding)]
+        raise MigrateError(
+            f"{len(findings)} lint finding{'s' if len(findings) != 1 else ''} in the "
+            "revisions not yet applied (MIGRATE_PLUS_ONLINE is on):\n"
+            + "\n".join(f"  {line}" for line in lines)
+        )
+
+
+@user_errors
 def check(directory: str | None = None) -> None:
     """Check if there are any new operations to migrate."""
     state = _state()
     config = _config(directory)
     _script_directory(config)
     ensure_reachable(state)
+    if state.settings.online:
+        _lint_before_check(state, config)
     check_revision_graph(state, config, "check")
     try:
         command.check(config)

@@ -75,6 +75,8 @@ class Settings:
     lock_timeout: float = 300.0
     ignore_tables: tuple[str, ...] = DEFAULT_IGNORE_TABLES
     schemas: str | tuple[str, ...] | None = "auto"
+    online: bool = False
+    lint_ignore: tuple[str, ...] = ()
 
     @property
     def disabled_comparators(self) -> tuple[str, ...]:
@@ -168,6 +170,17 @@ def _schemas(key: str, value: Any) -> str | tuple[str, ...] | None:
     raise SettingsError(f"{key} must be 'auto', a list of schema names, or False; got {value!r}")
 
 
+def _lint_rules(key: str, value: Any) -> tuple[str, ...]:
+    """Rule names of ``flask db lint``, each one the linter knows."""
+    from .lint import unknown_rule_message
+
+    names = _strings(key, value)
+    message = unknown_rule_message(names)
+    if message is not None:
+        raise SettingsError(f"{key} names an {message}")
+    return names
+
+
 #: key -> (Settings field, validator). The single table of every setting we read.
 _KEYS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "MIGRATE_PLUS_COMPARE_TYPE": ("compare_type", _bool),
@@ -180,6 +193,8 @@ _KEYS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "MIGRATE_PLUS_LOCK_TIMEOUT": ("lock_timeout", _seconds),
     "MIGRATE_PLUS_IGNORE_TABLES": ("ignore_tables", _ignore_tables),
     "MIGRATE_PLUS_SCHEMAS": ("schemas", _schemas),
+    "MIGRATE_PLUS_ONLINE": ("online", _bool),
+    "MIGRATE_PLUS_LINT_IGNORE": ("lint_ignore", _lint_rules),
 }
 KNOWN_KEYS = tuple(_KEYS)
 

@@ -10,6 +10,7 @@ SQLAlchemy):
     renderers/    sql/, schema/, ops/
     comparators/  sql/, schema/, ops/, rewrite (only to take part in its pipeline);
                   never another comparator module
+    lint/         sql/
 
 Nothing in the plugin core imports Flask, Click or the Flask layer (the extension, settings,
 CLI, commands), so a plain Alembic project can use it. And there is no import cycle in the
@@ -32,7 +33,7 @@ FLASK_LAYER = {
     f"{PACKAGE}.{name}"
     for name in ("extension", "settings", "cli", "commands", "guards", "lock", "database",
                  "logging_state", "failures", "partial", "transactions",
-                 "model_layers")
+                 "model_layers", "linting")
 }
 FLASK_PACKAGES = ("flask", "flask_sqlalchemy", "click", "flask_migrate")
 
@@ -44,6 +45,7 @@ ROOMS: dict[str, set[str]] = {
     "rewrite": {"sql", "schema", "ops"},
     "renderers": {"sql", "schema", "ops"},
     "comparators": {"sql", "schema", "ops", "rewrite"},
+    "lint": {"sql"},
 }
 
 #: The one import cycle allowed: the CLI, imported inside ``init_app``.

@@ -10,7 +10,8 @@ Kinds and their canonical values:
 
 - ``STRING``: a string literal with its quotes doubled (``'it''s'``); with
   ``backslash_escapes`` (MySQL, MariaDB) its escapes (``\\n``, ``\\'`` ...) are read and
-  only backslashes written as escapes;
+  only backslashes written as escapes; with ``dollar_quotes`` (PostgreSQL) also a
+  dollar-quoted string (``$$...$$``, ``$tag$...$tag$``), kept as written;
 - ``NAME``: a bare identifier or keyword, lower-cased; any Unicode letter counts
   (``größe``);
 - ``QUOTED``: a quoted identifier (``"a b"``, ```a b```, and ``[a b]`` with
@@ -62,6 +63,8 @@ class Token(NamedTuple):
 _SPACE = r"(?:\s+|--[^\n]*|/\*.*?\*/)*"
 _STRING_STANDARD = r"(?P<string>'(?:[^']|'')*')"
 _STRING_BACKSLASH = r"(?P<string>'(?:[^'\\]|''|\\.)*')"
+#: PostgreSQL's dollar quoting: a ``DO`` block's or function's body, whatever it holds.
+_STRING_DOLLAR = r"(?P<string>\$(?P<dollar_tag>(?:[^\W\d]\w*)?)\$.*?\$(?P=dollar_tag)\$)"
 _QUOTED = r'(?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`'
 _BRACKETED = r"|\[[^\W\d][^\]]*\]"
 _NUMBER = r"(?P<number>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
@@ -80,9 +83,14 @@ _OTHER = r"(?P<other>['\"`].*|.)"
 
 
 @cache
-def _pattern(backslash_escapes: bool, bracket_identifiers: bool) -> re.Pattern[str]:
+def _pattern(
+    backslash_escapes: bool, bracket_identifiers: bool, dollar_quotes: bool = False
+) -> re.Pattern[str]:
+    strings = _STRING_BACKSLASH if backslash_escapes else _STRING_STANDARD
+    if dollar_quotes:
+        strings = strings[:-1] + "|" + _STRING_DOLLAR[len("(?P<string>"):]
     parts = [
-        _STRING_BACKSLASH if backslash_escapes else _STRING_STANDARD,
+        strings,
         _QUOTED + (_BRACKETED if bracket_identifiers else "") + ")",
         _NUMBER,
         _NAME,
@@ -95,13 +103,15 @@ def _pattern(backslash_escapes: bool, bracket_identifiers: bool) -> re.Pattern[s
 
 
 def tokenize(
-    text: str, *, backslash_escapes: bool = False, bracket_identifiers: bool = False
+    text: str, *, backslash_escapes: bool = False, bracket_identifiers: bool = False,
+    dollar_quotes: bool = False,
 ) -> list[Token]:
     """The tokens of ``text``, whitespace and comments left out."""
     tokens: list[Token] = []
     append = tokens.append
     new = tuple.__new__  # Token(...) without the call of its Python-level __new__
-    for match in _pattern(backslash_escapes, bracket_identifiers).finditer(text):
+    pattern = _pattern(backslash_escapes, bracket_identifiers, dollar_quotes)
+    for match in pattern.finditer(text):
         kind = match.lastgroup
         if kind is None:
             break  # whitespace or a comment at the end
