@@ -80,11 +80,12 @@ def _bigint_b(items: list[object]) -> None:
 def _fill(project: AlembicProject) -> None:
     with project.engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO parent (id) VALUES (1)"))
-        conn.execute(sa.text(
-            "INSERT INTO child (id, a, pid, code, b) "
-            f"SELECT g, g, 1, 'c' || g, g FROM generate_series(1, {ROWS}) AS g"
-        ))
-        conn.execute(sa.text("ANALYZE child"))
+        conn.execute(
+            sa.text("INSERT INTO child (id, a, pid, code, b) VALUES (:n, :n, 1, :code, :n)"),
+            [{"n": n, "code": f"c{n}"} for n in range(1, ROWS + 1)],
+        )
+        conn.execute(sa.text("ANALYZE TABLE child" if project.engine.dialect.name == "mysql"
+                             else "ANALYZE child"))
 
 
 def _rows(project: AlembicProject) -> int:
@@ -140,6 +141,15 @@ CASES = [
           "SET LOCAL lock_timeout = '1000ms'", "EXCEPTION WHEN lock_not_available"),
          ("ALTER TABLE child DROP CONSTRAINT IF EXISTS fk_child_pid",),
          ("op.create_foreign_key",)),
+    Case("drop foreign key", lambda: _models(_foreign_key), lambda: _models(),
+         ("ALTER TABLE child DROP CONSTRAINT IF EXISTS fk_child_pid",),
+         ("FOREIGN KEY(pid) REFERENCES parent (id) NOT VALID",
+          "VALIDATE CONSTRAINT fk_child_pid"),
+         ("op.drop_constraint",)),
+    Case("make nullable", lambda: _models(a_nullable=False), lambda: _models(),
+         ("ALTER COLUMN a DROP NOT NULL",),
+         ("CHECK (a IS NOT NULL) NOT VALID", "ALTER COLUMN a SET NOT NULL"),
+         ("nullable=True",)),
     Case("check", lambda: _models(), lambda: _models(_check),
          ("ADD CONSTRAINT ck_child_a CHECK (a > 0) NOT VALID",
           "VALIDATE CONSTRAINT ck_child_a"),
@@ -355,14 +365,16 @@ def _script(tmp_path: Path, url: str, options: dict[str, object], name: str) -> 
 @pytest.mark.parametrize("options", [{}, {"online": False}], ids=["absent", "off"])
 def test_setting_off_writes_todays_script(backend: str, db_url: str, tmp_path: Path,
                                           options: dict[str, object]) -> None:
-    """Off (or absent), the scripts are today's: on PostgreSQL ``create_index`` plain, no
-    autocommit block, no lock_timeout. On SQLite and MariaDB the setting changes nothing."""
+    """Off (or absent), the scripts are today's: ``create_index`` plain, no autocommit
+    block, no lock_timeout. On SQLite the setting on changes nothing either."""
     today = _script(tmp_path, db_url, options, "today")
     assert "autocommit_block" not in today and "lock_timeout" not in today
     assert "create_index('ix_child_a', ['a'], unique=False)" in today
     online = _script(tmp_path, db_url, ONLINE, "online")
     if backend == "postgresql":
         assert online != today and "autocommit_block" in online
+    elif backend == "mariadb":
+        assert online != today and "ALGORITHM=INPLACE, LOCK=NONE" in online
     else:
         assert online == today
 
@@ -417,3 +429,51 @@ def test_cli_wrong_online_setting_is_one_line(backend: str, db_url: str,
     app = FlaskApp(tmp_path, db_url, config={"MIGRATE_PLUS_DDL_RETRIES": "many"})
     assert_one_line_error(app.db("migrate", "--online"), "MIGRATE_PLUS_DDL_RETRIES",
                           "whole number")
+
+
+MARIADB_CASES = [
+    Case("create index", lambda: _models(), lambda: _models(_index),
+         ("CREATE INDEX ix_child_a ON child (a) ALGORITHM=INPLACE LOCK=NONE",
+          "SET STATEMENT lock_wait_timeout=1 FOR"),
+         ("ALTER TABLE child DROP INDEX ix_child_a, ALGORITHM=INPLACE, LOCK=NONE",)),
+    Case("unique", lambda: _models(), lambda: _models(_unique),
+         ("ALTER TABLE child ADD CONSTRAINT uq_child_code UNIQUE (code), ALGORITHM=INPLACE, "
+          "LOCK=NONE",),
+         ("ALTER TABLE child DROP INDEX uq_child_code, ALGORITHM=INPLACE, LOCK=NONE",)),
+    Case("not null", lambda: _models(), lambda: _models(a_nullable=False),
+         ("ALTER TABLE child MODIFY a INTEGER(11) NOT NULL, ALGORITHM=INPLACE, LOCK=NONE",),
+         ("ALTER TABLE child MODIFY a INTEGER(11) NULL, ALGORITHM=INPLACE, LOCK=NONE",)),
+    Case("constant default", lambda: _models(), lambda: _models(_constant_column),
+         ("ALTER TABLE child ADD COLUMN flag INTEGER NOT NULL DEFAULT '7', ALGORITHM=INSTANT",),
+         ("ALTER TABLE child DROP COLUMN flag, ALGORITHM=INSTANT",)),
+]
+
+
+@pytest.mark.backends("mariadb")
+@pytest.mark.parametrize("case", MARIADB_CASES, ids=[case.name for case in MARIADB_CASES])
+def test_mariadb_online_clauses(case: Case, backend: str, db_url: str,
+                                tmp_path: Path) -> None:
+    project = AlembicProject(tmp_path, db_url, plugin_options=ONLINE)
+    rev = _full_cycle(project, case.before(), case.after())
+    upgrade, downgrade = _split(rev)
+    for fragment in case.upgrade:
+        assert fragment in upgrade, f"{fragment!r} not in the upgrade:\n{upgrade}"
+    for fragment in case.downgrade:
+        assert fragment in downgrade, f"{fragment!r} not in the downgrade:\n{downgrade}"
+
+
+@pytest.mark.backends("mariadb")
+@pytest.mark.parametrize("change", [_foreign_key, _check, _bigint_b],
+                         ids=["foreign key", "check", "bigint"])
+def test_mariadb_table_copies_are_warned(
+    change: Callable[[list[object]], None], backend: str, db_url: str, tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    project = AlembicProject(tmp_path, db_url, plugin_options=ONLINE)
+    with caplog.at_level(logging.WARNING, logger="flask_migrate_plus"):
+        rev = _full_cycle(project, _models(), _models(change))
+    upgrade, _ = _split(rev)
+    assert "# no online form:" in upgrade and "ALGORITHM=COPY" in upgrade
+    assert "ALGORITHM=INPLACE" not in upgrade and "ALGORITHM=INSTANT" not in upgrade
+    warned = [r.getMessage() for r in caplog.records if "No online form" in r.getMessage()]
+    assert len(warned) == 1 and "copies child (about" in warned[0]

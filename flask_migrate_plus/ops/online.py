@@ -97,7 +97,14 @@ class BackfillStep:
     batch_size: int
 
 
-Step = LockedStep | ConcurrentIndexStep | BackfillStep
+@dataclass(frozen=True)
+class StatementStep:
+    """One statement run as it is (MariaDB: DDL is not transactional there anyway)."""
+
+    sql: str
+
+
+Step = LockedStep | ConcurrentIndexStep | BackfillStep | StatementStep
 
 
 class OnlineOp(ops.MigrateOperation):
@@ -248,10 +255,15 @@ def render_online(autogen_context: Any, op: OnlineOp) -> list[str]:
     dedents at a blank line.
     """
     lines = [line for note in op.notes for line in comment_lines(note)]
+    if all(isinstance(step, StatementStep) for step in op.steps):
+        return lines + [line for step in op.steps
+                        for line in execute_lines(autogen_context, step.sql)]  # type: ignore[union-attr]
     lines.append(f"with {module_prefix(autogen_context)}get_context().autocommit_block():")
     for step in op.steps:
         if isinstance(step, ConcurrentIndexStep):
             lines += _render_index_step(autogen_context, step)
+        elif isinstance(step, StatementStep):
+            lines += execute_lines(autogen_context, step.sql)
         elif isinstance(step, BackfillStep):
             lines += execute_lines(autogen_context, backfill_sql(step, op.retry))
         else:
