@@ -477,3 +477,20 @@ def test_mariadb_table_copies_are_warned(
     assert "ALGORITHM=INPLACE" not in upgrade and "ALGORITHM=INSTANT" not in upgrade
     warned = [r.getMessage() for r in caplog.records if "No online form" in r.getMessage()]
     assert len(warned) == 1 and "copies child (about" in warned[0]
+
+
+@pytest.mark.backends("postgresql")
+def test_online_script_as_sql(backend: str, db_url: str, tmp_path: Path,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    """``upgrade --sql`` of an online script: SQL to run with psql, autocommit steps and all."""
+    project = AlembicProject(tmp_path, db_url, plugin_options=ONLINE)
+    project.create(_models())
+    project.stamp_base()
+    assert project.revision(_models(_index, _foreign_key)) is not None
+    capsys.readouterr()
+    project.upgrade(sql=True)
+    sql = capsys.readouterr().out
+    assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_child_a ON child (a)" in sql
+    assert "NOT VALID" in sql and "VALIDATE CONSTRAINT fk_child_pid" in sql
+    assert "indisvalid" not in sql, "the leftover check reads the database: online only"
+    assert project.diff(_models()) == [], "--sql ran nothing"

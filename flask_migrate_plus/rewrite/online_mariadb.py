@@ -190,7 +190,9 @@ def write_online_mariadb(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> N
     w = _Writer(autogen_context)
     fresh = {table_key(op) for op in upgrade_ops.ops
              if isinstance(op, ops.CreateTableOp | ops.DropTableOp)}
-    for op in upgrade_ops.ops:
+    for index, op in enumerate(upgrade_ops.ops):
         if isinstance(op, ops.ModifyTableOps) and table_key(op) not in fresh:
             op.ops = [_child(w, child, table_key(op)) for child in op.ops]
+        elif isinstance(op, ops.CreateIndexOp | ops.DropIndexOp) and table_key(op) not in fresh:
+            upgrade_ops.ops[index] = _child(w, op, table_key(op))
     hoist_raw_sql_ops(autogen_context, upgrade_ops)
