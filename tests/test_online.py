@@ -67,6 +67,11 @@ def _uuid_column(items: list[object]) -> None:
                            server_default=sa.text("gen_random_uuid()")))
 
 
+def _nullable_volatile_column(items: list[object]) -> None:
+    items.append(sa.Column("seen", sa.DateTime(timezone=True),
+                           server_default=sa.text("clock_timestamp()")))
+
+
 def _constant_column(items: list[object]) -> None:
     items.append(sa.Column("flag", sa.Integer, nullable=False, server_default="7"))
 
@@ -172,6 +177,12 @@ CASES = [
           "CHECK (token IS NOT NULL) NOT VALID", "ALTER COLUMN token SET NOT NULL"),
          ("DROP COLUMN IF EXISTS token",),
          ("op.add_column",)),
+    Case("nullable volatile default", lambda: _models(),
+         lambda: _models(_nullable_volatile_column),
+         ("ADD COLUMN IF NOT EXISTS seen TIMESTAMP WITH TIME ZONE;",
+          "SET DEFAULT clock_timestamp()", "UPDATE child SET seen = DEFAULT"),
+         ("DROP COLUMN IF EXISTS seen",),
+         ("NOT VALID", "op.add_column")),
     Case("constant default", lambda: _models(), lambda: _models(_constant_column),
          ("add_column(sa.Column('flag', sa.Integer(), server_default='7', nullable=False)",
           "op.execute(\"SET LOCAL lock_timeout = '1000ms'\")"),

@@ -10,10 +10,10 @@ What each op becomes (both ways: the downgrade is the reverse, online too):
   CHECK dropped;
 - a UNIQUE constraint: its unique index built concurrently, then ``ADD CONSTRAINT ... UNIQUE
   USING INDEX`` (a short lock only);
-- a new NOT NULL column whose server default is volatile (``gen_random_uuid()``: such a
-  default on ``ADD COLUMN`` rewrites the whole table): added nullable without a default, the
-  default set (new rows get it from then on), the existing rows filled in batches, then NOT
-  NULL as above. A constant or STABLE default stays one statement: PostgreSQL 11+ stores it
+- a new column whose server default is volatile (``gen_random_uuid()``: such a default on
+  ``ADD COLUMN`` rewrites the whole table, even for a nullable column): added nullable
+  without a default, the default set (new rows get it from then on), the existing rows
+  filled in batches, then NOT NULL as above when the model says so. A constant or STABLE default stays one statement: PostgreSQL 11+ stores it
   without touching a row;
 - a type change or a rename has no online form: written as it is, under a comment and a
   console warning saying what it locks and for about how many rows.
@@ -349,7 +349,7 @@ def _online_add_column(w: _Writer, op: ops.AddColumnOp, schema: str | None,
                        table: str) -> OnlineOp | None:
     column = op.column
     default = _default_sql(column)
-    if (column.nullable or default is None or column.computed is not None
+    if (default is None or column.computed is not None
             or column.identity is not None or column.foreign_keys or column.constraints
             or not w.is_volatile(default)):
         return None
@@ -364,13 +364,16 @@ def _online_add_column(w: _Writer, op: ops.AddColumnOp, schema: str | None,
         w.step(add, add),
         w.step(set_default, set_default),
         BackfillStep(qtable, qcolumn, w.batch_size),
-        *_not_null_steps(w, schema, table, str(column.name)),
     ]
+    then = "."
+    if not column.nullable:
+        steps += _not_null_steps(w, schema, table, str(column.name))
+        then = ", then NOT NULL through a validated CHECK."
     where = f"{qualified((schema, table))}.{column.name}"
     up = w.online(op, steps, f"add column {where} with a volatile default, filled in batches",
                   [f"{default} is volatile: on ADD COLUMN it would rewrite the table. Added\n"
                    "nullable, the default set for new rows, existing rows filled in batches\n"
-                   f"of {w.batch_size}, then NOT NULL through a validated CHECK."])
+                   f"of {w.batch_size}{then}"])
     drop = f"ALTER TABLE {qtable} DROP COLUMN IF EXISTS {qcolumn}"
     down = w.online(op.reverse(), [w.step(drop, drop)], f"drop column {where}",
                     [f"drops column {where} and its data"])
