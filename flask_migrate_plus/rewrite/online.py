@@ -13,8 +13,8 @@ What each op becomes (both ways: the downgrade is the reverse, online too):
 - a new column whose server default is volatile (``gen_random_uuid()``: such a default on
   ``ADD COLUMN`` rewrites the whole table, even for a nullable column): added nullable
   without a default, the default set (new rows get it from then on), the existing rows
-  filled in batches, then NOT NULL as above when the model says so. A constant or STABLE default stays one statement: PostgreSQL 11+ stores it
-  without touching a row;
+  filled in batches, then NOT NULL as above when the model says so. A constant or STABLE
+  default stays one statement: PostgreSQL 11+ stores it without touching a row;
 - a type change or a rename has no online form: written as it is, under a comment and a
   console warning saying what it locks and for about how many rows.
 
