@@ -505,3 +505,64 @@ def test_online_script_as_sql(backend: str, db_url: str, tmp_path: Path,
     assert "NOT VALID" in sql and "VALIDATE CONSTRAINT fk_child_pid" in sql
     assert "indisvalid" not in sql, "the leftover check reads the database: online only"
     assert project.diff(_models()) == [], "--sql ran nothing"
+
+
+ONLINE_APP = '''
+import json, os
+import sqlalchemy as sa
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from flask_migrate_plus import Migrate
+
+
+def create_app():
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    app.config.update(json.loads(os.environ.get("APP_CONFIG", "{}")))
+    db = SQLAlchemy()
+    db.init_app(app)
+    with app.app_context():
+        db.Table("parent", sa.Column("id", sa.Integer, primary_key=True))
+        extra = []
+        if os.environ.get("MODELS") == "2":
+            extra = [sa.ForeignKeyConstraint(["pid"], ["parent.id"], name="fk_child_pid")]
+        db.Table("child", sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column("a", sa.Integer), sa.Column("pid", sa.Integer), *extra)
+    Migrate(app, db)
+    return app
+'''
+
+
+@pytest.mark.backends("postgresql")
+def test_cli_upgrade_retries_a_busy_table(backend: str, db_url: str, tmp_path: Path) -> None:
+    """``flask db upgrade`` of an online script, as users run it: one line per retry."""
+    (tmp_path / "online_app.py").write_text(ONLINE_APP)
+    app = FlaskApp(tmp_path, db_url, models=1, app=tmp_path / "online_app.py",
+                   config={"MIGRATE_PLUS_ONLINE": True, "MIGRATE_PLUS_DDL_LOCK_TIMEOUT": 1})
+    app.ok("init")
+    app.ok("migrate", "-m", "tables")
+    app.ok("upgrade")
+    app.models = 2
+    app.ok("migrate", "-m", "online")
+    script = next(path.read_text() for path in app.scripts() if "online" in path.name)
+    assert "NOT VALID" in script and "VALIDATE CONSTRAINT" in script
+    started = time.monotonic()
+    app.ok("current")  # how long the command takes to reach the database
+    startup = time.monotonic() - started
+    locked = threading.Event()
+    holder = threading.Thread(target=_hold_lock,
+                              args=(db_url, "child", startup + 3.0, locked))
+    holder.start()
+    assert locked.wait(10)
+    try:
+        result = app.ok("upgrade")
+    finally:
+        holder.join()
+    retries = [line for line in result.stderr.splitlines() if "retrying" in line]
+    assert retries and "lock_timeout: ALTER TABLE child" in retries[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert "(try 1 of 6)" in retries[0]
+    app.ok("downgrade")
+    app.ok("upgrade")
+    check = app.db("check")
+    assert check.returncode == 0, check.stdout + check.stderr
