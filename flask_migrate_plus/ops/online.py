@@ -18,7 +18,9 @@ its description are the original's) and is written as steps inside
   concurrent build leaves an INVALID index behind that ``IF NOT EXISTS`` would keep: the
   step drops such a leftover first.
 - a :class:`BackfillStep` fills a new column's existing rows from its default, in batches of
-  a given size, each batch its own transaction.
+  a given size, each batch its own transaction;
+- a :class:`StatementStep` is one statement as it is: MariaDB's ``ALTER TABLE`` with its
+  ALGORITHM/LOCK clause (``rewrite.online_mariadb``), written without an autocommit block.
 
 Steps that may already have run (a rerun after a failure) are written so that running them
 again changes nothing.
@@ -249,16 +251,16 @@ def _render_index_step(autogen_context: Any, step: ConcurrentIndexStep) -> list[
 
 
 def render_online(autogen_context: Any, op: OnlineOp) -> list[str]:
-    """The notes, then every step inside one autocommit block.
+    """The notes, then every step; inside one autocommit block unless every step is a plain
+    statement (MariaDB, whose DDL commits by itself).
 
     Lines carry no indentation of their own: Alembic's printer indents after a ``:`` and
     dedents at a blank line.
     """
     lines = [line for note in op.notes for line in comment_lines(note)]
-    if all(isinstance(step, StatementStep) for step in op.steps):
-        return lines + [line for step in op.steps
-                        for line in execute_lines(autogen_context, step.sql)]  # type: ignore[union-attr]
-    lines.append(f"with {module_prefix(autogen_context)}get_context().autocommit_block():")
+    in_block = not all(isinstance(step, StatementStep) for step in op.steps)
+    if in_block:
+        lines.append(f"with {module_prefix(autogen_context)}get_context().autocommit_block():")
     for step in op.steps:
         if isinstance(step, ConcurrentIndexStep):
             lines += _render_index_step(autogen_context, step)
@@ -268,7 +270,7 @@ def render_online(autogen_context: Any, op: OnlineOp) -> list[str]:
             lines += execute_lines(autogen_context, backfill_sql(step, op.retry))
         else:
             lines += execute_lines(autogen_context, locked_step_sql(step, op.retry))
-    return [*lines, ""]
+    return [*lines, ""] if in_block else lines
 
 
 def render_lock_timeout(autogen_context: Any, op: LockTimeoutOp) -> list[str]:
