@@ -566,3 +566,56 @@ def test_cli_upgrade_retries_a_busy_table(backend: str, db_url: str, tmp_path: P
     app.ok("upgrade")
     check = app.db("check")
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def _quoted_models(after: bool) -> sa.MetaData:
+    """Names that need quoting: a mixed-case table and column, every online op at once."""
+    metadata = sa.MetaData()
+    sa.Table("Parent", metadata, sa.Column("Id", sa.Integer, primary_key=True))
+    items: list[object] = [
+        sa.Column("Id", sa.Integer, primary_key=True),
+        sa.Column("Amount", sa.Integer, nullable=not after),
+        sa.Column("Parent Id", sa.Integer),
+        sa.Column("Code", sa.String(20)),
+    ]
+    if after:
+        items += [
+            sa.Column("Token", sa.Uuid, nullable=False,
+                      server_default=sa.text("gen_random_uuid()")),
+            sa.Index("ix_Order_Amount", "Amount"),
+            sa.ForeignKeyConstraint(["Parent Id"], ["Parent.Id"], name="fk_Order_Parent"),
+            sa.CheckConstraint('"Amount" > 0', name="ck_Order_Amount"),
+            sa.UniqueConstraint("Code", name="uq_Order_Code"),
+        ]
+    sa.Table("Order", metadata, *items)
+    return metadata
+
+
+@pytest.mark.backends("postgresql")
+def test_quoted_names_and_every_op_in_one_script(backend: str, db_url: str,
+                                                 tmp_path: Path) -> None:
+    project = AlembicProject(tmp_path, db_url, plugin_options=ONLINE)
+    before, after = _quoted_models(False), _quoted_models(True)
+    project.create(before)
+    with project.engine.begin() as conn:
+        conn.execute(sa.text('INSERT INTO "Parent" ("Id") VALUES (1)'))
+        conn.execute(sa.text(
+            'INSERT INTO "Order" ("Id", "Amount", "Parent Id", "Code") '
+            "SELECT g, g, 1, 'c' || g FROM generate_series(1, 30) AS g"))
+    project.stamp_base()
+    rev = project.revision(after)
+    assert rev is not None
+    upgrade, _ = _split(rev)
+    assert 'ALTER TABLE "Order" ADD CONSTRAINT "fk_Order_Parent" FOREIGN KEY("Parent Id") ' \
+        'REFERENCES "Parent" ("Id") NOT VALID' in upgrade
+    assert 'CHECK ("Amount" IS NOT NULL) NOT VALID' in upgrade
+    assert "to_regclass(\\'\"Order\"\\')" in upgrade  # the quoted name, in a Python literal
+    project.upgrade()
+    assert project.diff(after) == []
+    project.downgrade()
+    assert project.diff(before) == []
+    project.upgrade()
+    assert project.diff(after) == []
+    with project.engine.connect() as conn:
+        assert conn.execute(sa.text(
+            'SELECT count(DISTINCT "Token") FROM "Order"')).scalar_one() == 30
