@@ -132,6 +132,23 @@ class Case:
     not_in_upgrade: tuple[str, ...] = ()
 
 
+def _keyed(*key: str) -> sa.MetaData:
+    """The models with child's primary key on ``key`` (none when empty)."""
+    metadata = sa.MetaData()
+    sa.Table("parent", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table(
+        "child", metadata,
+        sa.Column("id", sa.Integer, primary_key="id" in key, nullable="id" not in key,
+                  autoincrement=False),
+        sa.Column("a", sa.Integer),
+        sa.Column("pid", sa.Integer),
+        sa.Column("code", sa.String(20), primary_key="code" in key,
+                  nullable="code" not in key),
+        sa.Column("b", sa.Integer),
+    )
+    return metadata
+
+
 CASES = [
     Case("create index", lambda: _models(), lambda: _models(_index),
          ("postgresql_concurrently=True", "if_not_exists=True", "indisvalid",
@@ -171,6 +188,19 @@ CASES = [
           "ADD CONSTRAINT uq_child_code UNIQUE USING INDEX uq_child_code"),
          ("DROP CONSTRAINT IF EXISTS uq_child_code",),
          ("op.create_unique_constraint",)),
+    Case("primary key added", lambda: _keyed(), lambda: _keyed("id"),
+         ("CHECK (id IS NOT NULL) NOT VALID", "ALTER COLUMN id SET NOT NULL",
+          "op.create_index('pk_child_id', 'child', ['id'], unique=True, "
+          "postgresql_concurrently=True, if_not_exists=True)",
+          "ADD CONSTRAINT child_pkey PRIMARY KEY USING INDEX pk_child_id"),
+         ("DROP CONSTRAINT IF EXISTS child_pkey",),
+         ("create_primary_key",)),
+    Case("primary key changed", lambda: _keyed("id"), lambda: _keyed("id", "code"),
+         ("CHECK (code IS NOT NULL) NOT VALID",
+          "ALTER TABLE child DROP CONSTRAINT IF EXISTS child_pkey;",
+          "ALTER TABLE child ADD CONSTRAINT child_pkey PRIMARY KEY USING INDEX pk_child_id_code;"),
+         ("PRIMARY KEY USING INDEX pk_child_id;",),
+         ("create_primary_key",)),
     Case("volatile default", lambda: _models(), lambda: _models(_uuid_column),
          ("ADD COLUMN IF NOT EXISTS token UUID;", "SET DEFAULT gen_random_uuid()",
           "UPDATE child SET token = DEFAULT", "LIMIT 10000", "COMMIT;",

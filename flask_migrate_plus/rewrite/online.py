@@ -9,7 +9,8 @@ What each op becomes (both ways: the downgrade is the reverse, online too):
   ``SET NOT NULL``, which PostgreSQL 12+ proves from the valid CHECK without a scan, and the
   CHECK dropped;
 - a UNIQUE constraint: its unique index built concurrently, then ``ADD CONSTRAINT ... UNIQUE
-  USING INDEX`` (a short lock only);
+  USING INDEX`` (a short lock only); a primary key the same way, after its columns are made
+  NOT NULL as above;
 - a new column whose server default is volatile (``gen_random_uuid()``: such a default on
   ``ADD COLUMN`` rewrites the whole table, even for a nullable column): added nullable
   without a default, the default set (new rows get it from then on), the existing rows
@@ -48,7 +49,8 @@ from ..ops.online import (
     Step,
     paired,
 )
-from ..schema.names import made_up_name
+from ..ops.primary_keys import ReplacePrimaryKeyOp
+from ..schema.names import default_primary_key_name, made_up_name
 from ..sql.lexer import NAME, QUOTED, is_punct, tokenize
 from .op_tree import TableKey, qualified, table_key
 from .raw_sql import hoist_raw_sql_ops
@@ -333,6 +335,48 @@ def _warn_blocking(w: _Writer, op: ops.AlterColumnOp) -> Any:
     return with_notes(op, f"no online form: {what};\n{instead}.")
 
 
+# -- primary keys ---------------------------------------------------------------------------
+
+
+def _online_primary_key(w: _Writer, op: ReplacePrimaryKeyOp) -> OnlineOp:
+    """Columns NOT NULL through the CHECK sequence (else ``ADD PRIMARY KEY`` runs ``SET NOT
+    NULL`` with a full scan under an exclusive lock), the key's unique index built
+    concurrently, then the old key swapped for the new one in one short transaction."""
+    schema, table = op.schema, op.table_name
+    where = qualified((schema, table))
+    steps: list[Step] = []
+    drop_old: list[str] = []
+    qtable = w.table(schema, table)
+    if op.before is not None:
+        old = op.before.name or default_primary_key_name(table)
+        drop_old = [f"ALTER TABLE {qtable} DROP CONSTRAINT IF EXISTS {w.name(old)}"]
+    if op.after is None:
+        return w.online(op, [w.step(drop_old[0], *drop_old)], f"drop primary key of {where}")
+    name = op.after.name or default_primary_key_name(table)
+    for column in op.after.columns:
+        steps += _not_null_steps(w, schema, table, column)
+    # Built under a name of its own (the old key's index may hold the key's name until the
+    # swap); USING INDEX renames it to the constraint's name.
+    index_name = made_up_name("pk", table, op.after.columns)
+    index = ops.CreateIndexOp(index_name, table, list(op.after.columns), schema=schema,
+                              unique=True)
+    steps.append(ConcurrentIndexStep(_concurrent(index), w.table(schema, index_name)))
+    add = (f"ALTER TABLE {qtable} ADD CONSTRAINT {w.name(name)} PRIMARY KEY "
+           f"USING INDEX {w.name(index_name)}")
+    wanted = ", ".join(sql_literal(column) for column in op.after.columns)
+    is_key = (
+        "(SELECT array_agg(a.attname::text ORDER BY k.n) FROM pg_catalog.pg_constraint c "
+        "CROSS JOIN unnest(c.conkey) WITH ORDINALITY AS k(attnum, n) "
+        "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum "
+        f"WHERE c.conrelid = {w.regclass(schema, table)} AND c.contype = 'p') "
+        f"= ARRAY[{wanted}]::text[]"
+    )
+    steps.append(w.step(add, *drop_old, add, done=is_key))
+    columns = ", ".join(op.after.columns)
+    return w.online(op, steps, f"primary key of {where} ({columns}) from an index built "
+                               "concurrently", [CONCURRENT_INDEX_NOTE])
+
+
 # -- a new NOT NULL column with a volatile default ------------------------------------------
 
 
@@ -391,6 +435,8 @@ def _online_child(w: _Writer, op: Any, key: TableKey) -> list[Any]:
     if isinstance(op, ops.AddConstraintOp | ops.DropConstraintOp):
         online = _online_constraint_pair(w, op)
         return [online if online is not None else op]
+    if isinstance(op, ReplacePrimaryKeyOp):
+        return [paired(_online_primary_key(w, op), _online_primary_key(w, op.reverse()))]
     if isinstance(op, ops.AlterColumnOp):
         return _split_alter(w, op)
     if isinstance(op, ops.AddColumnOp):
@@ -412,7 +458,8 @@ def write_online(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> None:
             op.ops = [new for child in op.ops for new in _online_child(w, child, table_key(op))]
             result.append(op)
         elif isinstance(op, ops.CreateIndexOp | ops.DropIndexOp | ops.AddConstraintOp
-                        | ops.DropConstraintOp | ops.AlterColumnOp | ops.AddColumnOp):
+                        | ops.DropConstraintOp | ops.AlterColumnOp | ops.AddColumnOp
+                        | ReplacePrimaryKeyOp):
             key = _constraint_table(op)
             result.extend([op] if key in fresh else _online_child(w, op, key))
         else:
