@@ -649,3 +649,26 @@ def test_quoted_names_and_every_op_in_one_script(backend: str, db_url: str,
     with project.engine.connect() as conn:
         assert conn.execute(sa.text(
             'SELECT count(DISTINCT "Token") FROM "Order"')).scalar_one() == 30
+
+
+@pytest.mark.backends("postgresql")
+def test_check_describes_online_ops(backend: str, db_url: str, tmp_path: Path) -> None:
+    """``flask db check`` with the setting on: one line per change, saying its online form."""
+    from alembic.autogenerate import produce_migrations
+    from alembic.runtime.migration import MigrationContext
+
+    from flask_migrate_plus.describe import describe_ops
+
+    project = AlembicProject(tmp_path, db_url, plugin_options=ONLINE)
+    project.create(_models())
+    args = project.configure_args
+    args.pop("process_revision_directives", None)
+    after = _models(_index, _foreign_key, a_nullable=False)
+    with project.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"target_metadata": after, **args})
+        script = produce_migrations(context, after)
+    lines = describe_ops(script.upgrade_ops.ops)
+    assert "create index ix_child_a on child concurrently" in lines
+    assert "add foreign key fk_child_pid on child NOT VALID, then validate" in lines
+    assert "make column child.a NOT NULL through a validated CHECK" in lines
+    assert len(lines) == 3, lines
