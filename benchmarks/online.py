@@ -56,7 +56,10 @@ def create_app():
         db.Table("parent", sa.Column("id", sa.Integer, primary_key=True))
         extra = []
         if after:
+            # MariaDB has no gen_random_uuid(): a constant default there
             extra = [
+                sa.Column("flag", sa.Integer, nullable=False, server_default="7")
+                if os.environ["DATABASE_URL"].startswith("mysql") else
                 sa.Column("token", sa.Uuid, nullable=False,
                           server_default=sa.text("gen_random_uuid()")),
                 sa.Index("ix_account_n", "n"),
@@ -167,7 +170,8 @@ def fresh_database(admin: sa.URL) -> Iterator[str]:
         yield admin.set(database=name).render_as_string(hide_password=False)
     finally:
         with engine.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            force = " WITH (FORCE)" if admin.get_backend_name() == "postgresql" else ""
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}{force}")
         engine.dispose()
 
 
@@ -195,6 +199,7 @@ def hold_long_transaction(url: str, seconds: float, started: threading.Event) ->
 def run_case(admin: sa.URL, rows: int, online: bool, long_transaction: float,
              lock_timeout: float) -> dict[str, object]:
     config: dict[str, object] = {"MIGRATE_PLUS_DDL_LOCK_TIMEOUT": lock_timeout}
+    mariadb = admin.get_backend_name() != "postgresql"
     with fresh_database(admin) as url, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "bench_app.py").write_text(APP)
@@ -205,10 +210,12 @@ def run_case(admin: sa.URL, rows: int, online: bool, long_transaction: float,
         with engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO parent (id) VALUES (1)"))
             conn.execute(sa.text(
+                f"INSERT INTO account (parent_id, email, n) SELECT 1, concat('a-', seq), seq "
+                f"FROM seq_1_to_{rows}" if mariadb else
                 "INSERT INTO account (parent_id, email, n) SELECT 1, 'a-' || g, g "
                 f"FROM generate_series(1, {rows}) AS g"))
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text("VACUUM ANALYZE account"))
+            conn.execute(sa.text("ANALYZE TABLE account" if mariadb else "VACUUM ANALYZE account"))
         engine.dispose()
         flask_db(folder, url, 2, config, "migrate", "-m", "change",
                  *(["--online"] if online else []))
@@ -255,15 +262,24 @@ def main() -> None:
                         help="seconds a transaction stays open in the second round (0: none)")
     parser.add_argument("--lock-timeout", type=float, default=2.0,
                         help="MIGRATE_PLUS_DDL_LOCK_TIMEOUT for the online scripts")
+    parser.add_argument("--backends", default="postgresql",
+                        help="comma separated: postgresql, mariadb")
     args = parser.parse_args()
-    raw = os.environ.get("FMP_TEST_POSTGRESQL_URL")
-    if not raw:
-        raise SystemExit("set FMP_TEST_POSTGRESQL_URL to a PostgreSQL admin URL")
-    admin = sa.make_url(raw)
+    for backend in args.backends.split(","):
+        variable = {"postgresql": "FMP_TEST_POSTGRESQL_URL",
+                    "mariadb": "FMP_TEST_MARIADB_URL"}[backend.strip()]
+        raw = os.environ.get(variable)
+        if not raw:
+            raise SystemExit(f"set {variable} to an admin URL of the {backend} server")
+        report(backend, sa.make_url(raw), args)
+
+
+def report(backend: str, admin: sa.URL, args: argparse.Namespace) -> None:
     rounds = [0.0] + ([args.long_transaction] if args.long_transaction else [])
     results = [run_case(admin, args.rows, online, held, args.lock_timeout)
                for held in rounds for online in (False, True)]
-    print(f"\n{args.rows:,} rows, lock_timeout {args.lock_timeout:g} s (online scripts)\n")
+    print(f"\n{backend}: {args.rows:,} rows, lock timeout {args.lock_timeout:g} s "
+          "(online scripts)\n")
     print("| script | long transaction | longest write | longest read | failed statements "
           "| upgrade | retries |")
     print("|---|---|---|---|---|---|---|")
@@ -279,7 +295,7 @@ def main() -> None:
         plain, online = [r for r in results if r["long transaction"] == held]
         slowest = cast(float, plain["longest write"])
         ratio = slowest / max(cast(float, online["longest write"]), 1e-6)
-        print(f"long transaction {held:g} s: plain's longest write wait is {ratio:.0f}x "
+        print(f"long transaction {held:g} s: plain's longest write wait is {ratio:.1f}x "
               "the online script's")
 
 

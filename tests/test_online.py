@@ -672,3 +672,39 @@ def test_check_describes_online_ops(backend: str, db_url: str, tmp_path: Path) -
     assert "add foreign key fk_child_pid on child NOT VALID, then validate" in lines
     assert "make column child.a NOT NULL through a validated CHECK" in lines
     assert len(lines) == 3, lines
+
+
+def _hold_metadata_lock(url: str, seconds: float, locked: threading.Event) -> None:
+    """A MariaDB transaction that read the table: its metadata lock blocks every ALTER."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text("SELECT count(*) FROM child"))
+        locked.set()
+        time.sleep(seconds)
+    engine.dispose()
+
+
+@pytest.mark.backends("mariadb")
+def test_mariadb_busy_table_statement_retries_then_succeeds(
+    backend: str, db_url: str, tmp_path: Path
+) -> None:
+    project = AlembicProject(tmp_path, db_url, plugin_options=ONLINE)
+    project.create(_models())
+    _fill(project)
+    project.stamp_base()
+    rev = project.revision(_models(_index))
+    assert rev is not None and "BEGIN NOT ATOMIC" in rev.text
+    assert "DECLARE EXIT HANDLER FOR 1205" in rev.text
+    locked = threading.Event()
+    holder = threading.Thread(target=_hold_metadata_lock, args=(db_url, 3.0, locked))
+    holder.start()
+    assert locked.wait(10)
+    started = time.monotonic()
+    try:
+        project.upgrade()
+    finally:
+        holder.join()
+    assert time.monotonic() - started >= 2.0, "the statement waited for the lock to go"
+    assert project.diff(_models(_index)) == []
+    project.downgrade()
+    assert project.diff(_models()) == []

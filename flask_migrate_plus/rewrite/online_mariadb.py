@@ -15,7 +15,9 @@ accepts, measured:
 
 Each statement also waits at most ``lock_wait_timeout`` (the ddl lock timeout, whole
 seconds) for the table's metadata lock (``SET STATEMENT ... FOR``), so that it gives up
-instead of queueing every later query behind a long transaction.
+instead of queueing every later query behind a long transaction, and a compound block
+(``BEGIN NOT ATOMIC``) tries it again after a pause, as on PostgreSQL; the retries are
+silent there (no server warning reaches the client).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from alembic.operations import ops
 from ..ops.notes import with_notes
 from ..ops.online import (
     DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_RETRIES,
+    MAX_PAUSE,
+    RETRY_PAUSE,
     OnlineOp,
     RetryPolicy,
     StatementStep,
@@ -77,14 +82,38 @@ def clause_for(op: Any) -> str | None:
     return None
 
 
+def retried(statement: str, retry: RetryPolicy) -> str:
+    """``statement`` in a compound block that retries it when its lock wait times out (error
+    1205), pausing 0.5 s, doubling, at most 8 s, as PostgreSQL's online steps do."""
+    return "\n".join([
+        "BEGIN NOT ATOMIC",
+        "  DECLARE attempt INT DEFAULT 0;",
+        "  DECLARE done INT DEFAULT 0;",
+        "  WHILE done = 0 DO",
+        "    BEGIN",
+        "      DECLARE EXIT HANDLER FOR 1205",
+        "      BEGIN",
+        "        SET attempt = attempt + 1;",
+        f"        IF attempt > {retry.retries} THEN RESIGNAL; END IF;",
+        f"        DO SLEEP(LEAST({RETRY_PAUSE} * POW(2, attempt - 1), {MAX_PAUSE}));",
+        "      END;",
+        f"      {statement};",
+        "      SET done = 1;",
+        "    END;",
+        "  END WHILE;",
+        "END",
+    ])
+
+
 class _Writer:
     def __init__(self, autogen_context: Any) -> None:
         self.autogen_context = autogen_context
         self.dialect = autogen_context.dialect
         self.connection = autogen_context.connection
-        timeout = float(autogen_context.opts.get("migrate_plus_ddl_lock_timeout",
-                                                 DEFAULT_LOCK_TIMEOUT))
-        self.retry = RetryPolicy(lock_timeout=timeout, retries=0)
+        opts = autogen_context.opts
+        timeout = float(opts.get("migrate_plus_ddl_lock_timeout", DEFAULT_LOCK_TIMEOUT))
+        retries = int(opts.get("migrate_plus_ddl_retries", DEFAULT_RETRIES))
+        self.retry = RetryPolicy(lock_timeout=timeout, retries=retries)
         self.wait = max(1, math.ceil(timeout))
 
     def statements(self, op: Any) -> list[str]:
@@ -118,7 +147,8 @@ class _Writer:
                 written.append(f"{statement} {clause.replace(',', '')}")
             else:
                 return None  # something we do not know how to qualify: leave the op alone
-        return [f"SET STATEMENT lock_wait_timeout={self.wait} FOR {s}" for s in written]
+        return [retried(f"SET STATEMENT lock_wait_timeout={self.wait} FOR {statement}",
+                        self.retry) for statement in written]
 
     def online(self, op: Any) -> OnlineOp | None:
         clause = clause_for(op)
