@@ -10,9 +10,11 @@ upgrade's duration; then the same with a long transaction open on the table when
 upgrade starts (``--long-transaction`` seconds).
 
     python benchmarks/online.py [--rows 1000000] [--long-transaction 6] [--lock-timeout 2]
+                                [--backends postgresql,mariadb]
 
-The server comes from FMP_TEST_POSTGRESQL_URL; each run uses a database of its own. This is
-a benchmark, not a test: it asserts nothing.
+On MariaDB the new column has a constant default (the server has no gen_random_uuid()).
+Servers come from FMP_TEST_POSTGRESQL_URL / FMP_TEST_MARIADB_URL; each run uses a database of
+its own. This is a benchmark, not a test: it asserts nothing.
 """
 
 from __future__ import annotations
