@@ -139,14 +139,17 @@ def revision(directory: str | None, message: str | None, autogenerate: bool, sql
 @db.command()
 @_revision_options
 @click.option("-x", "--x-arg", multiple=True, help=X_ARG_HELP)
+@click.option("--online", is_flag=True,
+              help="Write non-blocking (online) forms of the ops for this run, as "
+                   "MIGRATE_PLUS_ONLINE does")
 @with_appcontext
 @_reported
 def migrate(directory: str | None, message: str | None, sql: bool, head: str, splice: bool,
             branch_label: str | None, version_path: str | None, rev_id: str | None,
-            x_arg: tuple[str, ...]) -> None:
+            x_arg: tuple[str, ...], online: bool) -> None:
     """Autogenerate a new revision file (Alias for 'revision --autogenerate')"""
     commands.migrate(_dir(directory), message, sql, head, splice, branch_label, version_path,
-                     rev_id, x_arg or g.x_arg)
+                     rev_id, x_arg or g.x_arg, online=online)
 
 
 @db.command()

@@ -359,11 +359,32 @@ def migrate(
     version_path: str | None = None,
     rev_id: str | None = None,
     x_arg: Any = None,
+    online: bool = False,
 ) -> Any:
-    """Autogenerate a new revision file (alias for 'revision --autogenerate')."""
-    return _revision(
-        directory, message, True, sql, head, splice, branch_label, version_path, rev_id, x_arg
-    )
+    """Autogenerate a new revision file (alias for 'revision --autogenerate').
+
+    ``online=True`` writes the script's ops in their non-blocking form for this one run, as
+    ``MIGRATE_PLUS_ONLINE`` does for every run.
+    """
+    with _online_for_run(_state(), online):
+        return _revision(
+            directory, message, True, sql, head, splice, branch_label, version_path, rev_id,
+            x_arg,
+        )
+
+
+@contextmanager
+def _online_for_run(state: MigrateState, online: bool) -> Iterator[None]:
+    """``MIGRATE_PLUS_ONLINE`` switched on for the command running inside (``--online``)."""
+    if not online or state.configure_args.get("migrate_plus_online"):
+        yield
+        return
+    saved = state.configure_args
+    state.configure_args = {**saved, "migrate_plus_online": True}
+    try:
+        yield
+    finally:
+        state.configure_args = saved
 
 
 @user_errors

@@ -78,6 +78,10 @@ class Settings:
     online: bool = False
     lint_ignore: tuple[str, ...] = ()
 
+    ddl_lock_timeout: float = 2.0
+    ddl_retries: int = 5
+    backfill_batch_size: int = 10000
+
     @property
     def disabled_comparators(self) -> tuple[str, ...]:
         return tuple(name for name, on in self.comparators.items() if not on)
@@ -89,6 +93,16 @@ class Settings:
             "type_rendering": dict(self.type_rendering),
             "ignore_tables": list(self.ignore_tables),
             "schemas": self.schemas if isinstance(self.schemas, str | None) else list(self.schemas),
+            **self.online_options(),
+        }
+
+    def online_options(self) -> dict[str, Any]:
+        """The online-migration switches (``migrate_plus_online`` and its companions)."""
+        return {
+            "online": self.online,
+            "ddl_lock_timeout": self.ddl_lock_timeout,
+            "ddl_retries": self.ddl_retries,
+            "backfill_batch_size": self.backfill_batch_size,
         }
 
 
@@ -105,6 +119,24 @@ def _seconds(key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise SettingsError(f"{key} must be a number of seconds (0 or more), got {value!r}")
     return float(value)
+
+
+def _count(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SettingsError(f"{key} must be a whole number (0 or more), got {value!r}")
+    return value
+
+
+def _positive_seconds(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise SettingsError(f"{key} must be a number of seconds above 0, got {value!r}")
+    return float(value)
+
+
+def _batch_size(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SettingsError(f"{key} must be a whole number of rows (1 or more), got {value!r}")
+    return value
 
 
 def _strings(key: str, value: Any) -> tuple[str, ...]:
@@ -195,6 +227,10 @@ _KEYS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "MIGRATE_PLUS_SCHEMAS": ("schemas", _schemas),
     "MIGRATE_PLUS_ONLINE": ("online", _bool),
     "MIGRATE_PLUS_LINT_IGNORE": ("lint_ignore", _lint_rules),
+
+    "MIGRATE_PLUS_DDL_LOCK_TIMEOUT": ("ddl_lock_timeout", _positive_seconds),
+    "MIGRATE_PLUS_DDL_RETRIES": ("ddl_retries", _count),
+    "MIGRATE_PLUS_BACKFILL_BATCH_SIZE": ("backfill_batch_size", _batch_size),
 }
 KNOWN_KEYS = tuple(_KEYS)
 

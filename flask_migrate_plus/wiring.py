@@ -26,6 +26,7 @@ from .describe import describe_op
 from .filters import ignore_tables_name_filter, ignore_tables_object_filter
 from .ops.execute import SERVER_WARNINGS
 from .ops.notes import HeaderOp, ImpliedOp, needs_review
+from .ops.online import LockTimeoutOp
 from .renderers.directives import DIRECTIVE_HOOKS
 from .renderers.types import render_item as render_our_types
 from .rewrite.drop_notes import note_downgrade
@@ -115,7 +116,8 @@ def note_downgrades(
 
 def header_lines(container: Any) -> tuple[str, ...]:
     """The comment opening a script function: who wrote it, and what needs a review."""
-    operations = [op for op in walk(container) if not isinstance(op, HeaderOp | ImpliedOp)]
+    operations = [op for op in walk(container)
+                  if not isinstance(op, HeaderOp | ImpliedOp | LockTimeoutOp)]
     # Names may hold line breaks: in a comment they would end it and start code.
     review = [line.replace("\r", "\\r").replace("\n", "\\n")
               for op in operations if needs_review(op) for line in describe_op(op)]

@@ -28,6 +28,15 @@ def _params(command: click.Command) -> dict[str, tuple]:
     return shape
 
 
+#: Options this package adds to a Flask-Migrate command (each in the README), by command.
+OUR_OPTIONS: dict[str, set[str]] = {"migrate": {"online"}}
+
+
+def _theirs_only(name: str, params: dict[str, tuple]) -> dict[str, tuple]:
+    """``params`` of our command ``name`` without the options we add to it."""
+    return {key: value for key, value in params.items() if key not in OUR_OPTIONS.get(name, ())}
+
+
 def test_every_flask_migrate_command_and_option_is_here() -> None:
     from flask_migrate.cli import db as theirs
 
@@ -36,7 +45,9 @@ def test_every_flask_migrate_command_and_option_is_here() -> None:
     assert _params(ours) == _params(theirs)
     assert set(theirs.commands) <= set(ours.commands)  # ours adds commands (lint)
     for name, command in theirs.commands.items():
-        assert _params(ours.commands[name]) == _params(command), name
+        assert _theirs_only(name, _params(ours.commands[name])) == _params(command), name
+        added = set(_params(ours.commands[name])) - set(_params(command))
+        assert added <= OUR_OPTIONS.get(name, set()), (name, added)
 
 
 def test_same_python_functions_as_flask_migrate() -> None:
@@ -50,7 +61,11 @@ def test_same_python_functions_as_flask_migrate() -> None:
                  "history", "heads", "branches", "current", "stamp", "check", "list_templates"):
         theirs = inspect.signature(getattr(flask_migrate, name))
         ours = inspect.signature(getattr(flask_migrate_plus, name))
-        assert list(ours.parameters) == list(theirs.parameters), name
+        # ours may take more, after theirs and with a default: only the options we add
+        assert list(ours.parameters)[:len(theirs.parameters)] == list(theirs.parameters), name
+        extra = list(ours.parameters)[len(theirs.parameters):]
+        assert set(extra) <= OUR_OPTIONS.get(name, set()), (name, extra)
+        assert all(ours.parameters[p].default is not inspect.Parameter.empty for p in extra)
         for param in theirs.parameters.values():
             assert ours.parameters[param.name].default == param.default, (name, param.name)
 

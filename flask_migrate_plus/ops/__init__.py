@@ -24,13 +24,14 @@ from . import (
     identity,
     notes,
     objects,
+    online,
     primary_keys,
     sequences,
     table_ddl,
 )
 
 _MODULES = (notes, objects, sequences, identity, primary_keys, enums, casts, checks, comments,
-            batch, generated, table_ddl)
+            batch, generated, table_ddl, online)
 
 
 def renderers() -> dict[type, Callable[..., Any]]:

@@ -15,6 +15,7 @@ from alembic.operations.ops import MigrationScript
 from alembic.runtime.migration import MigrationContext
 
 from ..ops import register_renderers
+from .online import place_lock_timeouts
 from .verify import record_type_owners
 
 log = logging.getLogger("flask_migrate_plus")
@@ -58,4 +59,4 @@ def add_extra_imports(
         script.imports = set(script.imports or ()) | wanted
 
 
-DIRECTIVE_HOOKS = [install_renderers, record_type_owners, add_extra_imports]
+DIRECTIVE_HOOKS = [install_renderers, record_type_owners, add_extra_imports, place_lock_timeouts]

@@ -28,7 +28,11 @@ both directions). The order is written in :data:`PIPELINE` and matters:
 16. ``table_ddl``: a new table's DDL listeners run next to its ``create_table`` (after the
     table's final place and its indexes are settled).
 17. ``prerequisites``: every object created before its first user, dropped after its last.
-18. ``drop_notes``: every drop gets a comment and a warning line.
+18. ``online``: with ``migrate_plus_online``, each op on an existing table in its
+    non-blocking form (concurrent indexes, NOT VALID then VALIDATE, ...); after every name
+    and place is final, since its steps are SQL text that no later pass can read.
+19. ``online_mariadb``: the same switch on MariaDB: ALGORITHM/LOCK clauses.
+20. ``drop_notes``: every drop gets a comment and a warning line.
 
 Each pass belongs to the plugins named with it and runs only when one of them is switched on
 (``~flask_migrate_plus.<name>`` in ``autogenerate_plugins`` switches a plugin off), and only
@@ -50,6 +54,8 @@ from . import (
     enum_types,
     mysql_fk_indexes,
     not_null,
+    online,
+    online_mariadb,
     prerequisites,
     primary_key_order,
     raw_sql,
@@ -103,6 +109,8 @@ PIPELINE: tuple[Pass, ...] = (
     Pass("type_objects", ("scripts",), type_objects.create_type_objects, POSTGRESQL),
     Pass("table_ddl", ("scripts",), table_ddl.write_table_ddl),
     Pass("prerequisites", ("scripts", "schemas", "sequences"), prerequisites.place_prerequisites),
+    Pass("online", ("scripts",), online.write_online, POSTGRESQL),
+    Pass("online_mariadb", ("scripts",), online_mariadb.write_online_mariadb, MYSQL),
     Pass("drop_notes", ("scripts",), drop_notes.note_drops),
 )
 
