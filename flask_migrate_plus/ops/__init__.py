@@ -25,12 +25,13 @@ from . import (
     notes,
     objects,
     primary_keys,
+    renames,
     sequences,
     table_ddl,
 )
 
 _MODULES = (notes, objects, sequences, identity, primary_keys, enums, casts, checks, comments,
-            batch, generated, table_ddl)
+            batch, generated, table_ddl, renames)
 
 
 def renderers() -> dict[type, Callable[..., Any]]:
