@@ -37,6 +37,7 @@ from .partial import (
     revision_statements,
     server_name,
 )
+from .rewrite.renames import QUESTION_OPTION, RENAMES_OPTION, Rename, parse_rename
 from .transactions import RunRecorder, real_sqlite_transactions
 
 log = logging.getLogger("flask_migrate_plus")
@@ -295,6 +296,28 @@ def revision(
     )
 
 
+@contextmanager
+def _run_options(state: MigrateState, options: dict[str, Any]) -> Iterator[None]:
+    """Alembic options for this one command, in the ``configure_args`` env.py passes on."""
+    args = state.configure_args
+    saved = {key: args[key] for key in options if key in args}
+    args.update(options)
+    try:
+        yield
+    finally:
+        for key in options:
+            args.pop(key, None)
+        args.update(saved)
+
+
+def _renames(renames: Iterable[Rename | str]) -> list[Rename]:
+    """``Rename`` objects from the caller's renames (``"orders.adress=address"`` strings)."""
+    try:
+        return [item if isinstance(item, Rename) else parse_rename(item) for item in renames]
+    except ValueError as exc:
+        raise MigrateError(str(exc)) from exc
+
+
 @user_errors
 def migrate(
     directory: str | None = None,
@@ -306,11 +329,23 @@ def migrate(
     version_path: str | None = None,
     rev_id: str | None = None,
     x_arg: Any = None,
+    renames: Iterable[Rename | str] = (),
+    question: Callable[[Rename], bool] | None = None,
 ) -> Any:
-    """Autogenerate a new revision file (alias for 'revision --autogenerate')."""
-    return _revision(
-        directory, message, True, sql, head, splice, branch_label, version_path, rev_id, x_arg
-    )
+    """Autogenerate a new revision file (alias for 'revision --autogenerate').
+
+    ``renames`` are tables and columns renamed since the last revision
+    (``"orders.adress=address"``, ``"orders=purchases"``): the script renames them instead
+    of dropping and adding. ``question`` is asked about each likely rename found besides
+    (``flask db migrate`` asks on a terminal); True writes it as a rename.
+    """
+    state = _state()
+    options = {RENAMES_OPTION: _renames(renames), QUESTION_OPTION: question}
+    with _run_options(state, options):
+        return _revision(
+            directory, message, True, sql, head, splice, branch_label, version_path, rev_id,
+            x_arg,
+        )
 
 
 @user_errors

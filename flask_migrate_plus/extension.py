@@ -161,6 +161,7 @@ class Migrate:
         user_args["compare_server_default"] = settings.compare_server_default
         options = settings.plugin_options()
         options["database_count"] = 1 + len(bind_names(app, self.db))
+        options["rename_flag"] = f"flask {self.command} migrate --rename"
         return alembic_configure_args(
             user_args, disabled_plugins=settings.disabled_comparators, options=options
         )

@@ -7,7 +7,11 @@ finds nothing, with the hint still in the models.
 
 from __future__ import annotations
 
+import os
+import pty
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,7 @@ from flask_migrate_plus.rewrite.renames import (
     parse_rename,
 )
 
+from cli_runner import FlaskApp
 from harness import AlembicProject, Revision
 
 ROWS = [{"id": 1, "value": "first"}, {"id": 2, "value": "second"}, {"id": 3, "value": None}]
@@ -337,3 +342,131 @@ def test_likely_rename_answered(db_url: str, tmp_path: Path) -> None:
     assert expected is not None and answered is not None
     assert _body(answered) == _body(expected)
     assert "new_column_name='address'" in answered.text
+
+
+# -- flask db migrate: the flag, the question, the advice ------------------------------------
+
+RENAME_APP = Path(__file__).parent / "fixtures" / "renameapp" / "app.py"
+
+
+def _app_at_version_one(cwd: Path, url: str) -> FlaskApp:
+    """An app whose database has ``orders.adress`` with rows, all migrations applied."""
+    cwd.mkdir(parents=True, exist_ok=True)
+    app = FlaskApp(cwd, url, models=1, app=RENAME_APP)
+    app.ok("init")
+    app.ok("migrate", "-m", "first")
+    app.ok("upgrade")
+    _insert(AlembicProject(cwd / "rows", url), "orders", "adress")
+    return app
+
+
+def _functions(path: Path) -> tuple[str, str]:
+    upgrade, downgrade = path.read_text().split("def upgrade", 1)[1].split("def downgrade")
+    return upgrade, downgrade
+
+
+def _latest(app: FlaskApp) -> Path:
+    """The script written last (file names start with a random revision id)."""
+    return max(app.scripts(), key=lambda path: path.stat().st_mtime_ns)
+
+
+def _migrate_on_terminal(app: FlaskApp, answer: str, *args: str) -> tuple[int, str]:
+    """``flask db migrate`` with a pseudo-terminal as stdin/stdout; ``answer`` is typed at
+    each question. Returns the exit code and everything the terminal showed."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", f"{app.app}:create_app", "db", "migrate",
+         *args],
+        cwd=app.cwd, env=app.environ(), stdin=slave, stdout=slave, stderr=slave,
+    )
+    os.close(slave)
+    shown = b""
+    answered = 0
+    try:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+            if shown.count(b"[y/N]") > answered:
+                answered += 1
+                os.write(master, answer.encode() + b"\n")
+    finally:
+        os.close(master)
+        code = process.wait(timeout=120)
+    return code, shown.decode(errors="replace")
+
+
+def test_hint_flag_and_question_write_the_same_script(db_url: str, tmp_path: Path) -> None:
+    scripts = {}
+    for way in ("hint", "flag", "question"):
+        app = _app_at_version_one(tmp_path / way, db_url)
+        if way == "hint":
+            app.models = 3
+            app.ok("migrate", "-m", "rename")
+        elif way == "flag":
+            app.models = 2
+            app.ok("migrate", "-m", "rename", "--rename", "orders.adress=address")
+        else:
+            app.models = 2
+            code, shown = _migrate_on_terminal(app, "y", "-m", "rename")
+            assert code == 0, shown
+            assert "Did you rename orders.adress to orders.address? [y/N]" in shown
+        script = _latest(app)
+        scripts[way] = _functions(script)
+        assert "new_column_name='address'" in scripts[way][0]
+        app.ok("upgrade")
+        assert _rows(AlembicProject(tmp_path / way / "rows", db_url), "orders", "address") \
+            == ROWS
+        assert len(app.scripts()) == 2
+        result = app.ok("migrate", "-m", "nothing")
+        assert "No changes in schema detected." in result.stdout + result.stderr
+        assert len(app.scripts()) == 2
+        app.ok("downgrade")
+        assert _rows(AlembicProject(tmp_path / way / "rows", db_url), "orders", "adress") \
+            == ROWS
+        app.ok("downgrade", "base")  # the next way starts from an empty database again
+    assert scripts["hint"] == scripts["flag"] == scripts["question"]
+
+
+def test_no_terminal_never_asks(db_url: str, tmp_path: Path) -> None:
+    app = _app_at_version_one(tmp_path, db_url)
+    app.models = 2
+    result = app.ok("migrate", "-m", "looks like a rename")
+    output = result.stdout + result.stderr
+    assert "[y/N]" not in output
+    assert ("Did you rename orders.adress to orders.address? The script drops and adds; to "
+            'keep the data write info={"renamed_from": "adress"} on the column in the models, '
+            "or flask db migrate --rename orders.adress=address") in output
+    upgrade, _ = _functions(_latest(app))
+    assert "add_column" in upgrade and "drop_column" in upgrade
+    assert 'info={"renamed_from": "adress"}' in upgrade
+    assert "drops column orders.adress and its data" in upgrade
+
+
+def test_answer_no_keeps_drop_and_add(db_url: str, tmp_path: Path) -> None:
+    app = _app_at_version_one(tmp_path, db_url)
+    app.models = 2
+    code, shown = _migrate_on_terminal(app, "n", "-m", "not a rename")
+    assert code == 0, shown
+    assert "Did you rename orders.adress to orders.address? [y/N]" in shown
+    upgrade, _ = _functions(_latest(app))
+    assert "drop_column" in upgrade and "new_column_name" not in upgrade
+
+
+@pytest.mark.backends("sqlite")
+@pytest.mark.parametrize("value", ["orders", "orders.adress", "a.b.c=d", "orders.adress="])
+def test_bad_rename_option(db_url: str, tmp_path: Path, value: str) -> None:
+    app = _app_at_version_one(tmp_path, db_url)
+    app.models = 2
+    result = app.db("migrate", "--rename", value)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "Traceback" not in output
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert lines == [f"Error: --rename {value!r} is not a rename: write "
+                     "table.old_column=new_column or old_table=new_table"]
+    assert len(app.scripts()) == 1
