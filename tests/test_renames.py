@@ -142,7 +142,7 @@ def test_hint_without_its_old_column_is_ignored(db_url: str, tmp_path: Path) -> 
 
 
 def test_column_rename_and_type_change(db_url: str, tmp_path: Path) -> None:
-    """One alter_column: the type change and the rename, undone together."""
+    """The rename, then the type change under the new name; undone in reverse."""
     project = AlembicProject(tmp_path, db_url)
     before, after = sa.MetaData(), sa.MetaData()
     _orders(before)
@@ -150,10 +150,12 @@ def test_column_rename_and_type_change(db_url: str, tmp_path: Path) -> None:
             type_=sa.String(200))
     rev = _kept_both_ways(project, before, after, ("orders", "adress"), ("orders", "address"))
     upgrade, downgrade = _body(rev)
-    assert "new_column_name='address'" in upgrade
-    assert "type_=sa.String(length=200)" in upgrade
-    assert "new_column_name='adress'" in downgrade
-    assert "VARCHAR(length=80)" in downgrade
+    rename = upgrade.index("new_column_name='address'")
+    retype = upgrade.index("type_=sa.String(length=200)")
+    assert rename < retype
+    assert "alter_column('address'" in upgrade[rename:]  # the change names the new column
+    back = re.search(r"type_=\w+\.VARCHAR\(length=80\)", downgrade)
+    assert back is not None and back.start() < downgrade.index("new_column_name='adress'")
 
 
 NAMING_CONVENTION = {
@@ -470,3 +472,113 @@ def test_bad_rename_option(db_url: str, tmp_path: Path, value: str) -> None:
     assert lines == [f"Error: --rename {value!r} is not a rename: write "
                      "table.old_column=new_column or old_table=new_table"]
     assert len(app.scripts()) == 1
+
+
+# -- more tables -----------------------------------------------------------------------------
+
+
+def test_table_and_column_renamed_in_one_run(db_url: str, tmp_path: Path) -> None:
+    """The run's list names the table; the column in it follows by its hint."""
+    project = AlembicProject(tmp_path, db_url,
+                             options={RENAMES_OPTION: [parse_rename("orders=purchases")]})
+    before, after = sa.MetaData(), sa.MetaData()
+    _orders(before)
+    _orders(after, name="purchases", column="address",
+            column_info={"renamed_from": "adress"})
+    rev = _kept_both_ways(project, before, after, ("orders", "adress"),
+                          ("purchases", "address"))
+    upgrade, downgrade = _body(rev)
+    assert upgrade.index("rename_table('orders', 'purchases')") < upgrade.index(
+        "new_column_name='address'")
+    assert downgrade.index("new_column_name='adress'") < downgrade.index(
+        "rename_table('purchases', 'orders')")
+
+
+def test_likely_table_rename_is_asked(db_url: str, tmp_path: Path) -> None:
+    asked: list[Rename] = []
+
+    def question(rename: Rename) -> bool:
+        asked.append(rename)
+        return True
+
+    project = AlembicProject(tmp_path, db_url, options={QUESTION_OPTION: question})
+    before, after = sa.MetaData(), sa.MetaData()
+    _orders(before)
+    _orders(after, name="purchases")
+    rev = _kept_both_ways(project, before, after, ("orders", "adress"), ("purchases", "adress"))
+    assert asked == [Rename("orders", "purchases")]
+    assert "op.rename_table('orders', 'purchases')" in rev.text
+
+
+def test_renamed_column_keeps_the_keys_pointing_at_it(db_url: str, tmp_path: Path) -> None:
+    """A key in another table follows the column it points at (the server renames it)."""
+    project = AlembicProject(tmp_path, db_url)
+    before, after = sa.MetaData(), sa.MetaData()
+    for metadata, name, info in ((before, "number", {}),
+                                 (after, "code", {"renamed_from": "number"})):
+        sa.Table("orders", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column(name, sa.Integer, nullable=False, unique=True, info=info))
+        sa.Table("items", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column("order_number", sa.Integer,
+                           sa.ForeignKey(f"orders.{name}"), nullable=True))
+    project.create(before)
+    project.stamp_base()
+    with project.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO orders (id, number) VALUES (1, 10), (2, 20)"))
+        conn.execute(sa.text("INSERT INTO items (id, order_number) VALUES (1, 20)"))
+    rev = project.revision(after)
+    assert rev is not None
+    assert "foreign_key" not in rev.text
+    project.upgrade()
+    assert project.diff(after) == []
+    with project.engine.connect() as conn:
+        assert conn.execute(sa.text(
+            "SELECT o.id FROM items i JOIN orders o ON o.code = i.order_number"
+        )).scalars().all() == [2]
+    project.downgrade()
+    assert project.diff(before) == []
+
+
+@pytest.mark.backends("postgresql")
+def test_enum_type_named_after_the_table_follows(db_url: str, tmp_path: Path) -> None:
+    project = AlembicProject(tmp_path, db_url)
+    before, after = sa.MetaData(), sa.MetaData()
+    for metadata, name, info in ((before, "orders", {}),
+                                 (after, "purchases", {"renamed_from": "orders"})):
+        sa.Table(name, metadata, sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column("status", sa.Enum("new", "paid", name=f"{name}_status")),
+                 info=info)
+    project.create(before)
+    project.stamp_base()
+    with project.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO orders (status) VALUES ('paid'), ('new')"))
+    rev = project.revision(after)
+    assert rev is not None
+    assert "ALTER TYPE orders_status RENAME TO purchases_status" in rev.text
+    assert "postgresql_using" not in rev.text and ".create(" not in rev.text
+    project.upgrade()
+    with project.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT status::text FROM purchases ORDER BY id")
+                            ).scalars().all() == ["paid", "new"]
+        assert conn.execute(sa.text(
+            "SELECT count(*) FROM pg_type WHERE typname LIKE '%orders%'")).scalar() == 0
+    assert project.diff(after) == []
+    project.downgrade()
+    assert project.diff(before) == []
+
+
+def test_given_rename_that_matches_nothing_is_said(
+    db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    project = AlembicProject(tmp_path, db_url,
+                             options={RENAMES_OPTION: [parse_rename("orders.nothing=else")]})
+    models = sa.MetaData()
+    _orders(models)
+    project.create(models)
+    project.stamp_base()
+    with caplog.at_level("WARNING", logger="flask_migrate_plus"):
+        assert project.revision(models) is None
+    assert [r.getMessage() for r in caplog.records if "not written" in r.getMessage()] == [
+        "Rename orders.nothing=else not written: the database has no column orders.nothing, "
+        "or the models no column orders.else"
+    ]

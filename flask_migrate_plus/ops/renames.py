@@ -41,11 +41,7 @@ class RenameTableOp(ops.RenameTableOp):
 
 class RenameColumnOp(ops.AlterColumnOp):
     """``alter_column(..., new_column_name=...)``, reversible; rendered by Alembic's own
-    ``alter_column`` renderer (batch or not).
-
-    It may change the column too (``modify_type`` ...): one ``alter_column`` that SQLite's
-    batch mode, PostgreSQL and MariaDB all run as the change, then the rename.
-    """
+    ``alter_column`` renderer."""
 
     def reverse(self) -> RenameColumnOp:
         back = super().reverse()  # every existing_* / modify_* swapped, the names not
@@ -71,6 +67,7 @@ RENAME_SQL: dict[tuple[str, str], str] = {
     ("postgresql", "index"): "ALTER INDEX {old} RENAME TO {new}",
     ("postgresql", "constraint"): "ALTER TABLE {table} RENAME CONSTRAINT {old_bare} TO {new}",
     ("postgresql", "sequence"): "ALTER SEQUENCE {old} RENAME TO {new}",
+    ("postgresql", "type"): "ALTER TYPE {old} RENAME TO {new}",
     ("mysql", "index"): "ALTER TABLE {table} RENAME INDEX {old_bare} TO {new}",
     ("mariadb", "index"): "ALTER TABLE {table} RENAME INDEX {old_bare} TO {new}",
 }
@@ -82,10 +79,11 @@ def can_rename(dialect: str, kind: str) -> bool:
 
 
 class RenameObjectOp(ops.MigrateOperation):
-    """An index, constraint or sequence of ``table`` renamed in place.
+    """An index, constraint, sequence or enum type of ``table`` renamed in place.
 
-    ``kind`` is ``"index"``, ``"constraint"`` or ``"sequence"`` (a unique constraint is an
-    index on MariaDB). ``table`` is the table's name when the statement runs.
+    ``kind`` is ``"index"``, ``"constraint"``, ``"sequence"`` or ``"type"`` (a unique
+    constraint is an index on MariaDB). ``table`` is the table's name when the statement
+    runs; ``schema`` is where the object is.
     """
 
     def __init__(self, kind: str, table_name: str, old_name: str, new_name: str, *,

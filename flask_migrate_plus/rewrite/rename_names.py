@@ -127,8 +127,65 @@ def names_pair_up(container: ops.ModifyTableOps, old: str, new: str) -> bool:
     return True
 
 
+def column_renamed_in_drops(container: ops.ModifyTableOps, old: str, new: str) -> None:
+    """The drops of ``container`` run after column ``old`` became ``new``; so does their
+    reverse (the downgrade makes the object again before renaming the column back)."""
+    def renamed(columns: Iterable[Any]) -> list[Any]:
+        names = [str(getattr(column, "name", None) or column) for column in columns]
+        if old not in names:
+            return list(columns)
+        return [new if name == old else name for name in names]
+
+    for op in container.ops:
+        reverse = getattr(op, "_reverse", None) if isinstance(op, _DROPS) else None
+        if reverse is None:
+            continue
+        if isinstance(reverse, ops.CreateForeignKeyOp):
+            reverse.local_cols = renamed(reverse.local_cols)
+            if reverse.referent_table == container.table_name:
+                reverse.remote_cols = renamed(reverse.remote_cols)
+        elif isinstance(reverse, ops.CreateIndexOp | ops.CreateUniqueConstraintOp
+                        | ops.CreatePrimaryKeyOp):
+            reverse.columns = renamed(reverse.columns)
+
+
 def _modify_ops(upgrade_ops: ops.UpgradeOps) -> list[ops.ModifyTableOps]:
     return [op for op in upgrade_ops.ops if isinstance(op, ops.ModifyTableOps)]
+
+
+def reflected_definitions(conn_table: sa.Table) -> list[tuple[Any, ...]]:
+    """What :func:`definition` says of each index and constraint the database has."""
+    found: list[tuple[Any, ...]] = []
+    for index in conn_table.indexes:
+        found.append(("unique" if index.unique else "index", _column_names(index.expressions)))
+    for constraint in conn_table.constraints:
+        columns = tuple(column.name for column in getattr(constraint, "columns", ()))
+        if isinstance(constraint, sa.UniqueConstraint | sa.PrimaryKeyConstraint):
+            kind = "unique" if isinstance(constraint, sa.UniqueConstraint) else "primarykey"
+            found.append((kind, columns))
+        elif isinstance(constraint, sa.ForeignKeyConstraint):
+            remote = tuple(element.target_fullname.split(".")[-1]
+                           for element in constraint.elements)
+            target = constraint.elements[0].target_fullname.split(".")[-2]
+            found.append(("foreignkey", columns, target, remote))
+    return found
+
+
+def _followed_by_server(container: ops.ModifyTableOps, conn_table: sa.Table,
+                        mapping: dict[str, str]) -> None:
+    """An object the models leave unnamed is the database's own once names are swapped: the
+    server renamed its columns with the column, so its drop and create both go."""
+    reflected = [_mapped(found, mapping) for found in reflected_definitions(conn_table)]
+    drops = [op for op in container.ops if isinstance(op, _DROPS)]
+    for create in [op for op in container.ops if isinstance(op, _CREATES)]:
+        wanted = definition(create)
+        if _name(create) is not None or wanted is None or wanted not in reflected:
+            continue
+        container.ops.remove(create)
+        drop = next((d for d in drops if _mapped(definition(d), mapping) == wanted), None)
+        if drop is not None:
+            drops.remove(drop)
+            container.ops.remove(drop)
 
 
 def _own_pairs(dialect: str, container: ops.ModifyTableOps, swap: Callable[[str], str],
@@ -213,6 +270,9 @@ def _reflected_names(dialect: str, conn_table: sa.Table) -> list[tuple[str, str]
     found = []
     if can_rename(dialect, "constraint"):
         found += [("constraint", str(c.name)) for c in conn_table.constraints if c.name]
+    else:  # a unique constraint is an index there (MariaDB)
+        found += [("index", str(c.name)) for c in conn_table.constraints
+                  if isinstance(c, sa.UniqueConstraint) and c.name]
     found += [("index", str(index.name)) for index in conn_table.indexes if index.name]
     return [(kind, name) for kind, name in found if can_rename(dialect, kind)]
 
@@ -265,6 +325,34 @@ def _primary_key_by_rebuild(autogen_context: Any, upgrade_ops: ops.UpgradeOps, k
     handled.add(str(old))
 
 
+def _enum_types(autogen_context: Any, container: ops.ModifyTableOps, swap: Callable[[str], str],
+                metadata_table: sa.Table) -> list[RenameObjectOp]:
+    """A PostgreSQL enum type named after the old name, which the models now call by the new
+    one with the same values, is renamed: no new type, no cast of the column. Not when
+    another table of the models still uses the old type."""
+    if not can_rename(autogen_context.dialect.name, "type"):
+        return []
+    used = {str(getattr(column.type, "name", None))
+            for table in metadata_table.metadata.tables.values() if table is not metadata_table
+            for column in table.c if isinstance(column.type, sa.Enum)}
+    renames = []
+    for op in [op for op in container.ops if isinstance(op, ops.AlterColumnOp)]:
+        before, after = op.existing_type, op.modify_type
+        if not (isinstance(before, sa.Enum) and isinstance(after, sa.Enum)):
+            continue
+        old, new = str(before.name), str(after.name)
+        if new != swap(old) or new == old or old in used or \
+                list(before.enums) != list(after.enums):
+            continue
+        op.modify_type = None
+        op.existing_type = after
+        if not op.has_changes():
+            container.ops.remove(op)
+        schema = before.schema or container.schema
+        renames.append(RenameObjectOp("type", container.table_name, old, new, schema=schema))
+    return renames
+
+
 def follow_names(autogen_context: Any, upgrade_ops: ops.UpgradeOps,
                  follows: Iterable[Follow]) -> list[RenameObjectOp]:
     """The pass's second half (module doc): renames of the objects named after old names,
@@ -279,7 +367,9 @@ def follow_names(autogen_context: Any, upgrade_ops: ops.UpgradeOps,
         handled: set[str] = set()
         own = next((c for c in _modify_ops(upgrade_ops) if table_key(c) == key), None)
         if own is not None:
+            _followed_by_server(own, conn_table, mapping)
             renames += _own_pairs(dialect, own, swap, mapping, handled)
+            renames += _enum_types(autogen_context, own, swap, metadata_table)
             # An object the script drops anyway is not renamed first.
             handled |= {name for op in own.ops if isinstance(op, _DROPS)
                         if (name := _name(op)) is not None}

@@ -37,7 +37,7 @@ from ..ops.notes import with_notes
 from ..ops.renames import RenameColumnOp, RenameTableOp
 from ..schema.reflection import note_renamed_table
 from .op_tree import TableKey, qualified, table_key
-from .rename_names import Follow, follow_names, names_pair_up
+from .rename_names import Follow, column_renamed_in_drops, follow_names, names_pair_up
 
 console = logging.getLogger("flask_migrate_plus")
 
@@ -127,6 +127,7 @@ class _Run:
         self.notes: dict[int, str] = {}
         #: the renames whose named objects follow (``rename_names.follow_names``)
         self.follow: list[Follow] = []
+        self.column_renames: list[RenameColumnOp] = []
 
     # -- comparing ----------------------------------------------------------------------
     def compare_column(self, schema: str | None, db_table: str, db_column: str,
@@ -176,8 +177,8 @@ class _Run:
             ways += f", or {self.flag} {rename.flag_value()}"
         console.warning("Did you rename %s? The script drops and adds; to keep the data "
                         "write %s", spelled, ways)
-        self.notes[id(drop)] = (f"looks like a rename of {spelled}: to keep the data, "
-                                f"write {ways}")
+        self.notes.setdefault(id(drop), f"looks like a rename of {spelled}: to keep the "
+                                        f"data, write {ways}")
         return False
 
 
@@ -267,7 +268,7 @@ def _likely_table(run: _Run, key: TableKey, metadata_table: sa.Table,
                   dropped: dict[TableKey, ops.DropTableOp]) -> ops.DropTableOp | None:
     names = [c.name for c in metadata_table.c if not c.system]
     for old_key, drop in dropped.items():
-        if old_key[0] != key[0] or id(drop) in run.notes:
+        if old_key[0] != key[0]:
             continue
         conn_table = _reflected_table(drop)
         if conn_table is None or sorted(c.name for c in conn_table.c) != sorted(names):
@@ -307,28 +308,6 @@ def _conn_column(drop: ops.DropColumnOp) -> sa.Column[Any]:
     return drop._reverse.column
 
 
-def _existing(changes: ops.AlterColumnOp, conn_col: sa.Column[Any]) -> dict[str, Any]:
-    """The column as the database has it: MySQL/MariaDB restate it in the rename."""
-    return {
-        "existing_type": changes.existing_type if changes.existing_type is not None
-        else conn_col.type,
-        "existing_nullable": conn_col.nullable,
-        "existing_server_default": conn_col.server_default or False,
-        "existing_comment": conn_col.comment,
-    }
-
-
-def _modified(changes: ops.AlterColumnOp) -> dict[str, Any]:
-    """What the column comparators would change on the column besides its name."""
-    found: dict[str, Any] = {key: value for key, value in changes.kw.items()}
-    for key, unchanged in (("modify_type", None), ("modify_nullable", None),
-                           ("modify_server_default", False), ("modify_comment", False)):
-        value = getattr(changes, key)
-        if value is not unchanged:
-            found[key] = value
-    return found
-
-
 def _rename_columns(run: _Run) -> None:
     """Known (or confirmed) column renames in every table's block."""
     for modify in [op for op in run.upgrade_ops.ops if isinstance(op, ops.ModifyTableOps)]:
@@ -358,8 +337,6 @@ def _likely_column(run: _Run, modify: ops.ModifyTableOps, key: TableKey, add: op
                    ) -> ops.DropColumnOp | None:
     db_table = run.renamed_tables.get(key, key[1])
     for name, drop in drops.items():
-        if id(drop) in run.notes:
-            continue
         conn_col = _conn_column(drop)
         if not run.same_column(key[0], db_table, conn_col, column):
             continue
@@ -379,10 +356,19 @@ def _apply_column_rename(run: _Run, modify: ops.ModifyTableOps, key: TableKey,
     console.info("Detected renamed column '%s.%s' (was '%s')", qualified(key), column.name,
                  conn_col.name)
     changes = run.compare_column(key[0], db_table, conn_col.name, conn_col, column)
-    # One op: the change (a new type...) and the rename, the existing_* attributes restated.
-    rename = RenameColumnOp(key[1], conn_col.name, schema=key[0], modify_name=column.name,
-                            **{**_existing(changes, conn_col), **_modified(changes)})
-    modify.ops[modify.ops.index(add)] = rename
+    # The rename runs on its own, before the table's block: SQLite then renames in place
+    # (``ALTER TABLE ... RENAME COLUMN``, which keeps other tables' keys to the column
+    # right) instead of rebuilding, and the block's changes see the column's new name.
+    run.column_renames.append(RenameColumnOp(
+        key[1], conn_col.name, schema=key[0], modify_name=column.name,
+        existing_type=conn_col.type, existing_nullable=conn_col.nullable,
+        existing_server_default=conn_col.server_default or False,
+        existing_comment=conn_col.comment,
+    ))
+    changes.table_name, changes.column_name = key[1], column.name
+    place = modify.ops.index(add)
+    modify.ops[place:place + 1] = [changes] if changes.has_changes() else []
+    column_renamed_in_drops(modify, conn_col.name, column.name)
     modify.ops.remove(drop)
     run.follow.append(("column", key, conn_col.name, column.name, conn_col.table,
                        metadata_table))
@@ -396,27 +382,18 @@ def _note_likely_renames(container: ops.OpContainer, notes: dict[int, str]) -> N
             _note_likely_renames(op, notes)
 
 
-_INDEX_DROPS = (ops.DropIndexOp, ops.DropConstraintOp)
-_INDEX_CREATES = (ops.CreateIndexOp, ops.AddConstraintOp)
-
-
-def _split_batch_blocks(upgrade_ops: ops.UpgradeOps) -> None:
-    """A table's block with a column rename becomes three: drops, the rest, creates.
-
-    SQLite's batch mode rebuilds the table once per block and looks a new index's columns
-    up by their names before the block's renames; the downgrade is the same in reverse.
-    """
-    top = upgrade_ops.ops
-    for container in [op for op in top if isinstance(op, ops.ModifyTableOps)]:
-        if not any(isinstance(op, RenameColumnOp) for op in container.ops):
-            continue
-        drops = [op for op in container.ops if isinstance(op, _INDEX_DROPS)]
-        creates = [op for op in container.ops if isinstance(op, _INDEX_CREATES)]
-        rest = [op for op in container.ops if op not in drops and op not in creates]
-        blocks = [ops.ModifyTableOps(container.table_name, part, schema=container.schema)
-                  for part in (drops, rest, creates) if part]
-        place = top.index(container)
-        top[place:place + 1] = blocks
+def _say_unused(run: _Run) -> None:
+    """A rename the caller gave that found no dropped and added pair: said, not guessed."""
+    done = {(what, old, new) for what, _key, old, new, _conn, _model in run.follow}
+    for rename in run.given:
+        what = "table" if rename.table is None else "column"
+        if (what, rename.old, rename.new) not in done:
+            console.warning(
+                "Rename %s not written: the database has no %s %s, or the models no %s %s",
+                rename.flag_value(), what,
+                rename.old if rename.table is None else f"{rename.table}.{rename.old}",
+                what, rename.new if rename.table is None else f"{rename.table}.{rename.new}",
+            )
 
 
 def rename_pass(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> None:
@@ -425,8 +402,10 @@ def rename_pass(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> None:
     table_renames = _rename_tables(run)
     _rename_columns(run)
     object_renames = follow_names(autogen_context, upgrade_ops, run.follow)
-    upgrade_ops.ops[0:0] = [*table_renames, *object_renames]
-    if autogen_context.opts.get("render_as_batch"):
-        _split_batch_blocks(upgrade_ops)
+    upgrade_ops.ops[0:0] = [*table_renames, *object_renames, *run.column_renames]
+    for container in [op for op in upgrade_ops.ops if isinstance(op, ops.ModifyTableOps)]:
+        if not container.ops:
+            upgrade_ops.ops.remove(container)
     _note_likely_renames(upgrade_ops, run.notes)
+    _say_unused(run)
 
