@@ -582,3 +582,29 @@ def test_given_rename_that_matches_nothing_is_said(
         "Rename orders.nothing=else not written: the database has no column orders.nothing, "
         "or the models no column orders.else"
     ]
+
+
+def test_renamed_key_column_keeps_counting(db_url: str, tmp_path: Path) -> None:
+    """The key column renamed: it stays the key and keeps handing out numbers (MariaDB's
+    CHANGE COLUMN restates AUTO_INCREMENT; PostgreSQL's sequence follows the name)."""
+    project = AlembicProject(tmp_path, db_url)
+    before, after = sa.MetaData(), sa.MetaData()
+    for metadata, name, info in ((before, "id", {}), (after, "order_id", {"renamed_from": "id"})):
+        sa.Table("orders", metadata, sa.Column(name, sa.Integer, primary_key=True, info=info),
+                 sa.Column("x", sa.String(10), nullable=True))
+    project.create(before)
+    project.stamp_base()
+    rev = project.revision(after)
+    assert rev is not None and "primary" not in rev.text.lower()
+    project.upgrade()
+    with project.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO orders (x) VALUES ('a'), ('b')"))
+        assert conn.execute(sa.text("SELECT order_id FROM orders ORDER BY order_id")
+                            ).scalars().all() == [1, 2]
+    assert project.diff(after) == []
+    project.downgrade()
+    with project.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO orders (x) VALUES ('c')"))
+        assert conn.execute(sa.text("SELECT id FROM orders ORDER BY id")).scalars().all() \
+            == [1, 2, 3]
+    assert project.diff(before) == []

@@ -175,6 +175,10 @@ def _followed_by_server(container: ops.ModifyTableOps, conn_table: sa.Table,
                         mapping: dict[str, str]) -> None:
     """An object the models leave unnamed is the database's own once names are swapped: the
     server renamed its columns with the column, so its drop and create both go."""
+    for op in [op for op in container.ops if isinstance(op, ReplacePrimaryKeyOp)]:
+        if op.before is not None and op.after is not None and op.after.columns == tuple(
+                mapping.get(name, name) for name in op.before.columns):
+            container.ops.remove(op)  # the key's columns were renamed, nothing else
     reflected = [_mapped(found, mapping) for found in reflected_definitions(conn_table)]
     drops = [op for op in container.ops if isinstance(op, _DROPS)]
     for create in [op for op in container.ops if isinstance(op, _CREATES)]:

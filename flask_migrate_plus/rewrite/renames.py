@@ -51,6 +51,10 @@ QUESTION_OPTION = "migrate_plus_rename_question"
 FLAG_OPTION = "migrate_plus_rename_flag"
 
 
+#: Dialects whose column rename restates the whole column, AUTO_INCREMENT included.
+RESTATES_AUTO_INCREMENT = frozenset({"mysql", "mariadb"})
+
+
 @dataclass(frozen=True)
 class Rename:
     """A table (``table`` None) or a column of ``table`` called ``old`` before, ``new`` now.
@@ -359,11 +363,14 @@ def _apply_column_rename(run: _Run, modify: ops.ModifyTableOps, key: TableKey,
     # The rename runs on its own, before the table's block: SQLite then renames in place
     # (``ALTER TABLE ... RENAME COLUMN``, which keeps other tables' keys to the column
     # right) instead of rebuilding, and the block's changes see the column's new name.
+    restated: dict[str, Any] = {}
+    if run.context.dialect.name in RESTATES_AUTO_INCREMENT and conn_col.autoincrement is True:
+        restated["autoincrement"] = True  # CHANGE COLUMN would drop AUTO_INCREMENT
     run.column_renames.append(RenameColumnOp(
         key[1], conn_col.name, schema=key[0], modify_name=column.name,
         existing_type=conn_col.type, existing_nullable=conn_col.nullable,
         existing_server_default=conn_col.server_default or False,
-        existing_comment=conn_col.comment,
+        existing_comment=conn_col.comment, **restated,
     ))
     changes.table_name, changes.column_name = key[1], column.name
     place = modify.ops.index(add)
