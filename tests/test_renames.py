@@ -608,3 +608,30 @@ def test_renamed_key_column_keeps_counting(db_url: str, tmp_path: Path) -> None:
         assert conn.execute(sa.text("SELECT id FROM orders ORDER BY id")).scalars().all() \
             == [1, 2, 3]
     assert project.diff(before) == []
+
+
+@pytest.mark.backends("postgresql")
+def test_table_renamed_and_moved_to_another_schema(db_url: str, tmp_path: Path) -> None:
+    """PostgreSQL: the rename, then ``SET SCHEMA`` (the schema made first when new)."""
+    project = AlembicProject(tmp_path, db_url)
+    before, after = sa.MetaData(), sa.MetaData()
+    _orders(before)
+    sa.Table("purchases", after, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("adress", sa.String(80), nullable=True),
+             sa.Column("code", sa.String(20), nullable=True),
+             schema="sales", info={"renamed_from": "public.orders"})
+    project.create(before)
+    project.stamp_base()
+    _insert(project, "orders", "adress")
+    rev = project.revision(after)
+    assert rev is not None
+    upgrade, _ = _body(rev)
+    assert upgrade.index("op.rename_table('orders', 'purchases')") < upgrade.index(
+        "ALTER TABLE public.purchases SET SCHEMA sales")
+    assert "drop_table" not in rev.text
+    project.upgrade()
+    assert _rows(project, "sales.purchases", "adress") == ROWS
+    assert project.diff(after) == []
+    project.downgrade()
+    assert _rows(project, "orders", "adress") == ROWS
+    assert project.diff(before) == []

@@ -39,6 +39,26 @@ class RenameTableOp(ops.RenameTableOp):
                 f"{self.new_table_name}, its rows kept")
 
 
+class SetTableSchemaOp(ops.MigrateOperation):
+    """``ALTER TABLE ... SET SCHEMA``: a table moved to another schema (PostgreSQL), its
+    indexes, constraints and owned sequences with it."""
+
+    def __init__(self, table_name: str, schema: str | None, new_schema: str | None) -> None:
+        self.table_name = table_name
+        self.schema = schema
+        self.new_schema = new_schema
+
+    def reverse(self) -> SetTableSchemaOp:
+        return SetTableSchemaOp(self.table_name, self.new_schema, self.schema)
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("set_table_schema", self.schema, self.table_name, self.new_schema)
+
+    def describe(self) -> str:
+        return (f"move table {_where(self.schema, self.table_name)} to schema "
+                f"{self.new_schema}, its rows kept")
+
+
 class RenameColumnOp(ops.AlterColumnOp):
     """``alter_column(..., new_column_name=...)``, reversible; rendered by Alembic's own
     ``alter_column`` renderer."""
@@ -119,6 +139,16 @@ def rename_object_sql(dialect: Any, op: RenameObjectOp) -> str:
     )
 
 
+def render_set_table_schema(autogen_context: Any, op: SetTableSchemaOp) -> str:
+    preparer = autogen_context.dialect.identifier_preparer
+    schema = op.schema or autogen_context.dialect.default_schema_name
+    new_schema = op.new_schema or autogen_context.dialect.default_schema_name
+    return execute_line(autogen_context, (
+        f"ALTER TABLE {preparer.quote_schema(schema)}.{preparer.quote(op.table_name)} "
+        f"SET SCHEMA {preparer.quote_schema(new_schema)}"
+    ))
+
+
 def render_rename_table(autogen_context: Any, op: RenameTableOp) -> str:
     schema = f", schema={op.schema!r}" if op.schema else ""
     return (f"{module_prefix(autogen_context)}rename_table({op.table_name!r}, "
@@ -132,4 +162,5 @@ def render_rename_object(autogen_context: Any, op: RenameObjectOp) -> str:
 RENDERERS = {
     RenameTableOp: render_rename_table,
     RenameObjectOp: render_rename_object,
+    SetTableSchemaOp: render_set_table_schema,
 }

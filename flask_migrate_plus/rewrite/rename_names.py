@@ -292,8 +292,8 @@ def _server_names(autogen_context: Any, key: TableKey, conn_table: sa.Table,
     if dialect.name == "postgresql" and connection is not None:
         preparer = dialect.identifier_preparer
         quoted = preparer.quote(db_table)
-        if key[0]:
-            quoted = f"{preparer.quote_schema(key[0])}.{quoted}"
+        if conn_table.schema:
+            quoted = f"{preparer.quote_schema(conn_table.schema)}.{quoted}"
         rows = connection.execute(OWNED_SEQUENCES, {"table": quoted})
         found += [("sequence", str(row[0])) for row in rows]
     keep = _model_names(metadata_table)

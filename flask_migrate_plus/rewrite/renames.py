@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from alembic.operations import ops
 
 from ..ops.notes import with_notes
-from ..ops.renames import RenameColumnOp, RenameTableOp
+from ..ops.renames import RenameColumnOp, RenameTableOp, SetTableSchemaOp
 from ..schema.reflection import note_renamed_table
 from .op_tree import TableKey, qualified, table_key
 from .rename_names import Follow, column_renamed_in_drops, follow_names, names_pair_up
@@ -51,6 +51,8 @@ QUESTION_OPTION = "migrate_plus_rename_question"
 FLAG_OPTION = "migrate_plus_rename_flag"
 
 
+#: Dialects that move a table to another schema in place (``SET SCHEMA``).
+MOVES_TABLES = frozenset({"postgresql"})
 #: Dialects whose column rename restates the whole column, AUTO_INCREMENT included.
 RESTATES_AUTO_INCREMENT = frozenset({"mysql", "mariadb"})
 
@@ -151,13 +153,18 @@ class _Run:
         return not alter.has_changes()
 
     # -- what is known ------------------------------------------------------------------
-    def known_table_old_name(self, table: sa.Table) -> str | None:
+    def known_table_old_key(self, table: sa.Table, key: TableKey) -> TableKey | None:
+        """Where the table was: ``renamed_from`` may name a schema (``"public.orders"``)."""
         hint = table.info.get(RENAMED_FROM)
         if isinstance(hint, str):
-            return hint
+            schema, _, name = hint.rpartition(".")
+            if not schema:
+                return (key[0], name)
+            default = self.context.dialect.default_schema_name
+            return (None if schema == default else schema, name)
         for rename in self.given:
             if rename.table is None and rename.new == table.name:
-                return rename.old
+                return (key[0], rename.old)
         return None
 
     def known_column_old_name(self, table: sa.Table, column: sa.Column[Any]) -> str | None:
@@ -254,8 +261,11 @@ def _rename_tables(run: _Run) -> list[Any]:
         metadata_table = run.tables.get(key)
         if metadata_table is None:
             continue
-        old = run.known_table_old_name(metadata_table)
-        drop = dropped.get((key[0], old)) if old is not None else None
+        old = run.known_table_old_key(metadata_table, key)
+        drop = dropped.get(old) if old is not None else None
+        if drop is not None and old is not None and old[0] != key[0] \
+                and run.context.dialect.name not in MOVES_TABLES:
+            drop = None  # no way to move it there: it stays a drop and a create
         if drop is None:
             drop = _likely_table(run, key, metadata_table, dropped)
         if drop is None:
@@ -264,7 +274,7 @@ def _rename_tables(run: _Run) -> list[Any]:
         if conn_table is None:
             continue
         del dropped[table_key(drop)]
-        renames.append(_apply_table_rename(run, drop, create, conn_table, metadata_table))
+        renames += _apply_table_rename(run, drop, create, conn_table, metadata_table)
     return renames
 
 
@@ -286,11 +296,10 @@ def _likely_table(run: _Run, key: TableKey, metadata_table: sa.Table,
 
 
 def _apply_table_rename(run: _Run, drop: ops.DropTableOp, create: ops.CreateTableOp,
-                        conn_table: sa.Table, metadata_table: sa.Table) -> RenameTableOp:
+                        conn_table: sa.Table, metadata_table: sa.Table) -> list[Any]:
     top = run.upgrade_ops.ops
     old_key, new_key = table_key(drop), table_key(create)
-    log_name = qualified(new_key)
-    console.info("Detected renamed table %r (was %r)", log_name, old_key[1])
+    console.info("Detected renamed table %r (was %r)", qualified(new_key), qualified(old_key))
     # The ops of the dropped and of the created table go; one comparison replaces them.
     for key in (old_key, new_key):
         for op in [op for op in top if isinstance(op, ops.ModifyTableOps)
@@ -299,11 +308,31 @@ def _apply_table_rename(run: _Run, drop: ops.DropTableOp, create: ops.CreateTabl
     top.remove(drop)
     place = top.index(create)
     run.renamed_tables[new_key] = old_key[1]
-    note_renamed_table(run.context, new_key[0], new_key[1], old_key[1])
-    modify = _compare_table(run, conn_table, metadata_table, new_key[0])
+    note_renamed_table(run.context, new_key, old_key)
+    modify = _compare_table(run, conn_table, metadata_table, old_key[0])
+    _retarget_schema(modify, old_key[0], new_key[0])
     top[place:place + 1] = [modify] if modify.ops else []
     run.follow.append(("table", new_key, old_key[1], new_key[1], conn_table, metadata_table))
-    return RenameTableOp(old_key[1], new_key[1], schema=old_key[0])
+    renames: list[Any] = []
+    if old_key[1] != new_key[1]:
+        renames.append(RenameTableOp(old_key[1], new_key[1], schema=old_key[0]))
+    if old_key[0] != new_key[0]:
+        renames.append(SetTableSchemaOp(new_key[1], old_key[0], new_key[0]))
+    return renames
+
+
+def _retarget_schema(op: Any, old: str | None, new: str | None) -> None:
+    """Point an op (and its reverse) at the schema the table moved to."""
+    if old == new:
+        return
+    if getattr(op, "schema", None) == old and hasattr(op, "table_name"):
+        op.schema = new
+    reverse = getattr(op, "_reverse", None)
+    if reverse is not None:
+        _retarget_schema(reverse, old, new)
+    if isinstance(op, ops.OpContainer):
+        for child in op.ops:
+            _retarget_schema(child, old, new)
 
 
 def _conn_column(drop: ops.DropColumnOp) -> sa.Column[Any]:

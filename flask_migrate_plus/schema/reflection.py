@@ -21,16 +21,21 @@ if TYPE_CHECKING:
 _RENAMED = "flask_migrate_plus.renamed_tables"
 
 
-def note_renamed_table(autogen_context: AutogenContext, schema: str | None, new: str,
-                       old: str) -> None:
-    """The script renames table ``old`` to ``new``: reflection of ``new`` reads ``old``."""
-    run_state(autogen_context, _RENAMED)[(schema, new)] = old
+TableKey = tuple[str | None, str]
 
 
-def database_table_name(autogen_context: AutogenContext, table_name: str,
-                        schema: str | None) -> str:
-    """The name the database has for ``table_name`` while the run compares."""
-    return str(run_state(autogen_context, _RENAMED).get((schema, table_name), table_name))
+def note_renamed_table(autogen_context: AutogenContext, new: TableKey, old: TableKey) -> None:
+    """The script renames (or moves) table ``old`` to ``new``: reflection of ``new`` reads
+    ``old``. Keys are ``(schema, name)``."""
+    run_state(autogen_context, _RENAMED)[new] = old
+
+
+def database_table(autogen_context: AutogenContext, table_name: str,
+                   schema: str | None) -> TableKey:
+    """``(schema, name)`` the database has for the table while the run compares."""
+    key = (schema, table_name)
+    found: TableKey = run_state(autogen_context, _RENAMED).get(key, key)
+    return found
 
 
 def reflected_index_records(
@@ -39,7 +44,7 @@ def reflected_index_records(
     """``Inspector.get_indexes`` records of one table, as Alembic compared them."""
     from alembic.autogenerate.compare.util import _InspectorConv
 
-    table_name = database_table_name(autogen_context, table_name, schema)
+    schema, table_name = database_table(autogen_context, table_name, schema)
     records = _InspectorConv(autogen_context.inspector).get_indexes(table_name, schema=schema)
     return list(records)  # type: ignore[arg-type]
 
@@ -51,7 +56,7 @@ def reflected_primary_key_columns(
     from alembic.autogenerate.compare.util import _InspectorConv
 
     inspector = autogen_context.inspector
-    table_name = database_table_name(autogen_context, table_name, schema)
+    schema, table_name = database_table(autogen_context, table_name, schema)
     record = _InspectorConv(inspector)._return_from_cache(
         table_name, schema, "alembic_pk_constraint", inspector.get_pk_constraint
     )
