@@ -193,13 +193,6 @@ class _Run:
         return False
 
 
-def _top_index(top: list[Any], kind: type, key: TableKey) -> int | None:
-    for index, op in enumerate(top):
-        if isinstance(op, kind) and table_key(op) == key:
-            return index
-    return None
-
-
 def _reflected_table(drop: ops.DropTableOp) -> sa.Table | None:
     """The reflected table a ``drop_table`` was made from."""
     reverse = drop._reverse
