@@ -9,6 +9,7 @@ Each command parses its options and makes one call of the function of the same n
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from flask.cli import with_appcontext
 
 from . import commands
 from .errors import MigrateError
+from .rewrite.renames import Rename, parse_rename
 
 DIRECTORY_HELP = 'Migration script directory (default is "migrations")'
 X_ARG_HELP = "Additional arguments consumed by custom env.py scripts"
@@ -136,20 +138,40 @@ def revision(directory: str | None, message: str | None, autogenerate: bool, sql
                       branch_label, version_path, rev_id)
 
 
+def _parse_renames(ctx: click.Context, param: click.Parameter,
+                   values: tuple[str, ...]) -> list[Rename]:
+    """Each ``--rename`` read at once: a wrong one is one line and exit code 2."""
+    try:
+        return [parse_rename(value) for value in values]
+    except ValueError as exc:
+        click.echo(f"Error: --rename {exc}", err=True)
+        ctx.exit(2)
+
+
+def _ask_rename(rename: Rename) -> bool:
+    """The question on the terminal; no answer is a no."""
+    return click.confirm(f"Did you rename {rename.spelled()}?", default=False)
+
+
 @db.command()
 @_revision_options
 @click.option("-x", "--x-arg", multiple=True, help=X_ARG_HELP)
 @click.option("--online", is_flag=True,
               help="Write non-blocking (online) forms of the ops for this run, as "
                    "MIGRATE_PLUS_ONLINE does")
+@click.option("--rename", "renames", multiple=True, callback=_parse_renames,
+              metavar="TABLE.OLD=NEW|OLD_TABLE=NEW_TABLE",
+              help="A column or table renamed since the last revision: the script renames "
+                   "it, keeping its data (repeatable)")
 @with_appcontext
 @_reported
 def migrate(directory: str | None, message: str | None, sql: bool, head: str, splice: bool,
             branch_label: str | None, version_path: str | None, rev_id: str | None,
-            x_arg: tuple[str, ...], online: bool) -> None:
+            x_arg: tuple[str, ...], online: bool, renames: list[Rename]) -> None:
     """Autogenerate a new revision file (Alias for 'revision --autogenerate')"""
+    question = _ask_rename if sys.stdin is not None and sys.stdin.isatty() else None
     commands.migrate(_dir(directory), message, sql, head, splice, branch_label, version_path,
-                     rev_id, x_arg or g.x_arg, online=online)
+                     rev_id, x_arg or g.x_arg, renames, question, online=online)
 
 
 @db.command()

@@ -46,6 +46,7 @@ from .partial import (
     revision_statements,
     server_name,
 )
+from .rewrite.renames import QUESTION_OPTION, RENAMES_OPTION, Rename, parse_rename
 from .transactions import RunRecorder, real_sqlite_transactions
 
 log = logging.getLogger("flask_migrate_plus")
@@ -348,6 +349,28 @@ def revision(
     )
 
 
+@contextmanager
+def _run_options(state: MigrateState, options: dict[str, Any]) -> Iterator[None]:
+    """Alembic options for this one command, in the ``configure_args`` env.py passes on."""
+    args = state.configure_args
+    saved = {key: args[key] for key in options if key in args}
+    args.update(options)
+    try:
+        yield
+    finally:
+        for key in options:
+            args.pop(key, None)
+        args.update(saved)
+
+
+def _renames(renames: Iterable[Rename | str]) -> list[Rename]:
+    """``Rename`` objects from the caller's renames (``"orders.adress=address"`` strings)."""
+    try:
+        return [item if isinstance(item, Rename) else parse_rename(item) for item in renames]
+    except ValueError as exc:
+        raise MigrateError(str(exc)) from exc
+
+
 @user_errors
 def migrate(
     directory: str | None = None,
@@ -360,31 +383,26 @@ def migrate(
     rev_id: str | None = None,
     x_arg: Any = None,
     online: bool = False,
+    renames: Iterable[Rename | str] = (),
+    question: Callable[[Rename], bool] | None = None,
 ) -> Any:
     """Autogenerate a new revision file (alias for 'revision --autogenerate').
 
     ``online=True`` writes the script's ops in their non-blocking form for this one run, as
-    ``MIGRATE_PLUS_ONLINE`` does for every run.
+    ``MIGRATE_PLUS_ONLINE`` does for every run. ``renames`` are tables and columns renamed
+    since the last revision (``"orders.adress=address"``, ``"orders=purchases"``): the script
+    renames them instead of dropping and adding. ``question`` is asked about each likely
+    rename found besides (``flask db migrate`` asks on a terminal); True writes it as a rename.
     """
-    with _online_for_run(_state(), online):
+    state = _state()
+    options: dict[str, Any] = {RENAMES_OPTION: _renames(renames), QUESTION_OPTION: question}
+    if online:
+        options["migrate_plus_online"] = True
+    with _run_options(state, options):
         return _revision(
             directory, message, True, sql, head, splice, branch_label, version_path, rev_id,
             x_arg,
         )
-
-
-@contextmanager
-def _online_for_run(state: MigrateState, online: bool) -> Iterator[None]:
-    """``MIGRATE_PLUS_ONLINE`` switched on for the command running inside (``--online``)."""
-    if not online or state.configure_args.get("migrate_plus_online"):
-        yield
-        return
-    saved = state.configure_args
-    state.configure_args = {**saved, "migrate_plus_online": True}
-    try:
-        yield
-    finally:
-        state.configure_args = saved
 
 
 @user_errors

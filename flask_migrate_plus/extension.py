@@ -203,6 +203,7 @@ class Migrate:
         user_args["compare_server_default"] = settings.compare_server_default
         options = settings.plugin_options()
         options["database_count"] = max(1, len(layer.keys()))
+        options["rename_flag"] = f"flask {self.command} migrate --rename"
         return alembic_configure_args(
             user_args, disabled_plugins=settings.disabled_comparators, options=options
         )

@@ -26,12 +26,13 @@ from . import (
     objects,
     online,
     primary_keys,
+    renames,
     sequences,
     table_ddl,
 )
 
 _MODULES = (notes, objects, sequences, identity, primary_keys, enums, casts, checks, comments,
-            batch, generated, table_ddl, online)
+            batch, generated, table_ddl, online, renames)
 
 
 def renderers() -> dict[type, Callable[..., Any]]:

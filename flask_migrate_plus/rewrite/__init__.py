@@ -5,34 +5,37 @@ here, as small passes run by one pipeline, once per autogenerate run, after ever
 and before Alembic builds the downgrade (the reverse of the result, so every pass holds in
 both directions). The order is written in :data:`PIPELINE` and matters:
 
-1. ``keep_ddl_objects``: indexes and constraints a table's DDL listeners create are not
+1. ``renames``: a dropped and an added table or column known to be one (model hint,
+   the run's list, the user's answer) become a rename, and what is named after the old
+   name follows; first, so that every later pass sees the rename, not a drop.
+2. ``keep_ddl_objects``: indexes and constraints a table's DDL listeners create are not
    dropped (before the passes that act on drops).
-2. ``postgresql_casts``: type changes across families get ``USING`` casts, both ways.
-3. ``enum_default_changes``: default changes on an enum type's columns move into the type's
+3. ``postgresql_casts``: type changes across families get ``USING`` casts, both ways.
+4. ``enum_default_changes``: default changes on an enum type's columns move into the type's
    values change, which must drop and set defaults around its own work.
-4. ``enum_dependents``: drops of indexes and CHECKs that an enum type's rebuild must drop
+5. ``enum_dependents``: drops of indexes and CHECKs that an enum type's rebuild must drop
    and make again anyway move into that values change.
-5. ``reuse_enum_types``: ``create_table`` does not re-create enum types the database has.
-6. ``keep_indexes_through_rebuilds``: SQLite rebuilds do not lose expression/DESC indexes.
-7. ``primary_key_first``: a changed primary key lets go of its columns before they become
+6. ``reuse_enum_types``: ``create_table`` does not re-create enum types the database has.
+7. ``keep_indexes_through_rebuilds``: SQLite rebuilds do not lose expression/DESC indexes.
+8. ``primary_key_first``: a changed primary key lets go of its columns before they become
    nullable; before ``raw_sql_out_of_batch``, which splits a block where the key op stands.
-8. ``raw_sql_out_of_batch``: ops written as ``op.execute`` leave batch blocks.
-9. ``server_names``: every model name as the server stores it, before any pass writes a
+9. ``raw_sql_out_of_batch``: ops written as ``op.execute`` leave batch blocks.
+10. ``server_names``: every model name as the server stores it, before any pass writes a
    name into a note or derives one from it.
-10. ``table_order``: tables in foreign-key order, cycles closed after, indexes with tables.
-11. ``constraint_names``: names for unnamed constraints the script creates or drops.
-12. ``mysql_fk_indexes``: the index MariaDB makes for a new key is dropped after it.
-13. ``not_null_backfill``: existing rows get a value for a new NOT NULL column.
-14. ``enum_types``: enum types follow the tables and columns that use them.
-15. ``type_objects``: extensions and composite types that new columns need.
-16. ``table_ddl``: a new table's DDL listeners run next to its ``create_table`` (after the
+11. ``table_order``: tables in foreign-key order, cycles closed after, indexes with tables.
+12. ``constraint_names``: names for unnamed constraints the script creates or drops.
+13. ``mysql_fk_indexes``: the index MariaDB makes for a new key is dropped after it.
+14. ``not_null_backfill``: existing rows get a value for a new NOT NULL column.
+15. ``enum_types``: enum types follow the tables and columns that use them.
+16. ``type_objects``: extensions and composite types that new columns need.
+17. ``table_ddl``: a new table's DDL listeners run next to its ``create_table`` (after the
     table's final place and its indexes are settled).
-17. ``prerequisites``: every object created before its first user, dropped after its last.
-18. ``online``: with ``migrate_plus_online``, each op on an existing table in its
+18. ``prerequisites``: every object created before its first user, dropped after its last.
+19. ``online``: with ``migrate_plus_online``, each op on an existing table in its
     non-blocking form (concurrent indexes, NOT VALID then VALIDATE, ...); after every name
     and place is final, since its steps are SQL text that no later pass can read.
-19. ``online_mariadb``: the same switch on MariaDB: ALGORITHM/LOCK clauses.
-20. ``drop_notes``: every drop gets a comment and a warning line.
+20. ``online_mariadb``: the same switch on MariaDB: ALGORITHM/LOCK clauses.
+21. ``drop_notes``: every drop gets a comment and a warning line.
 
 Each pass belongs to the plugins named with it and runs only when one of them is switched on
 (``~flask_migrate_plus.<name>`` in ``autogenerate_plugins`` switches a plugin off), and only
@@ -59,6 +62,7 @@ from . import (
     prerequisites,
     primary_key_order,
     raw_sql,
+    renames,
     server_names,
     sqlite_rebuilds,
     table_ddl,
@@ -90,6 +94,7 @@ class Pass:
 
 #: Every pass, in the order it runs (see the module docstring for why).
 PIPELINE: tuple[Pass, ...] = (
+    Pass("renames", ("scripts",), renames.rename_pass),
     Pass("keep_ddl_objects", ("scripts", "indexes"), table_ddl.keep_ddl_objects),
     Pass("postgresql_casts", ("types",), type_casts.add_postgresql_casts, POSTGRESQL),
     Pass("enum_default_changes", ("enums",), enum_types.take_default_changes, POSTGRESQL),
