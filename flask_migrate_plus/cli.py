@@ -15,7 +15,7 @@ import click
 from flask import current_app, g
 from flask.cli import with_appcontext
 
-from . import commands
+from . import commands, history_test
 from .errors import MigrateError
 
 DIRECTORY_HELP = 'Migration script directory (default is "migrations")'
@@ -285,3 +285,23 @@ def stamp(directory: str | None, sql: bool, tag: str | None, revision: str,
 def check(directory: str | None) -> None:
     """Check if there are any new operations to migrate"""
     commands.check(_dir(directory))
+
+
+@db.command("test")
+@_directory_option
+@click.option("--backend-url", default=None,
+              help="Server for the throwaway database (default: the application's own)")
+@click.option("--from", "start", default=None, help="First revision to test (default: base)")
+@click.option("--to", "end", default=None, help="Last revision to test (default: head)")
+@with_appcontext
+@_reported
+def test_history(directory: str | None, backend_url: str | None, start: str | None,
+                 end: str | None) -> None:
+    """Prove every revision upgrades, downgrades and leaves nothing behind."""
+    report = history_test.verify_history(_dir(directory), backend_url, start, end,
+                                         echo=click.echo)
+    for failure in report.failures:
+        click.echo(f"Error: {failure.message()}", err=True)
+    if not report.ok:
+        raise SystemExit(1)
+    click.echo(f"{len(report.passed)} revision(s) passed")
