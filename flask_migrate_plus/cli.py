@@ -15,6 +15,7 @@ import click
 from flask import current_app, g
 from flask.cli import with_appcontext
 
+from . import adopt as adopt_module
 from . import commands, history_test
 from .errors import MigrateError
 
@@ -305,3 +306,16 @@ def test_history(directory: str | None, backend_url: str | None, start: str | No
     if not report.ok:
         raise SystemExit(1)
     click.echo(f"{len(report.passed)} revision(s) passed")
+
+
+@db.command()
+@_directory_option
+@click.option("--write-diff", is_flag=True,
+              help="When the database differs from the models, write a first revision "
+                   "that brings it to them (nothing is stamped)")
+@click.option("-m", "--message", default="initial schema", help="Message of a written revision")
+@with_appcontext
+@_reported
+def adopt(directory: str | None, write_diff: bool, message: str) -> None:
+    """Bring a database built without migrations under them, once proven equal."""
+    adopt_module.adopt(_dir(directory), write_diff, message, echo=click.echo)

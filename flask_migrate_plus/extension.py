@@ -20,6 +20,7 @@ from flask import Flask, current_app, g
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from .errors import MigrateError
 from .settings import Settings, SettingsError, settings_from_config
 from .transactions import transaction_options
 from .wiring import alembic_configure_args
@@ -207,4 +208,16 @@ def current_state() -> MigrateState:
             "flask_migrate_plus.Migrate is not set up on this application: "
             "call Migrate(app, db) or migrate.init_app(app, db)"
         )
+    return state
+
+
+def ready_state() -> MigrateState:
+    """The current app's state for a command: a missing extension or a wrong MIGRATE_PLUS_*
+    setting is a :class:`~flask_migrate_plus.errors.MigrateError` (one line, exit 1)."""
+    try:
+        state = current_state()
+    except RuntimeError as exc:
+        raise MigrateError(str(exc)) from exc
+    if state.settings_error is not None:
+        raise state.settings_error
     return state

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,8 +32,8 @@ from alembic.util import CommandError
 
 from .database import engines
 from .errors import MigrateError, one_line
-from .extension import MigrateState, current_state
-from .logging_state import preserved_logging
+from .extension import ready_state
+from .logging_state import quiet_alembic
 from .model_check import model_differences
 from .schema.snapshot import Snapshot, describe_differences, take_snapshot
 from .throwaway import engines_replaced, throwaway_databases
@@ -121,16 +120,6 @@ def _down_target(revision: Script) -> str:
     return "-1"
 
 
-@contextmanager
-def _quiet_alembic() -> Iterator[None]:
-    """Alembic's "Running upgrade ..." lines, hundreds of them, would bury the progress lines;
-    warnings still print. ``env.py`` reconfigures logging on every run, hence the global
-    switch, which ``preserved_logging`` puts back."""
-    with preserved_logging():
-        logging.disable(logging.INFO)
-        yield
-
-
 class _Stairway:
     """The stairway on one set of throwaway engines."""
 
@@ -204,16 +193,6 @@ class _Stairway:
         self.compare(revision, "upgrade again", after, "the one after the first upgrade")
 
 
-def _state() -> MigrateState:
-    try:
-        state = current_state()
-    except RuntimeError as exc:
-        raise MigrateError(str(exc)) from exc
-    if state.settings_error is not None:
-        raise state.settings_error
-    return state
-
-
 def verify_history(
     directory: str | None = None,
     backend_url: str | None = None,
@@ -228,7 +207,7 @@ def verify_history(
     only when the range ends at the head. ``echo`` receives one progress line per revision.
     """
     say = echo or (lambda line: None)
-    state = _state()
+    state = ready_state()
     config = state.migrate.get_config(directory)
     try:
         script = ScriptDirectory.from_config(config)
@@ -249,7 +228,7 @@ def verify_history(
         say("no revisions to test")
     version_table = state.configure_args.get("version_table") or "alembic_version"
     with throwaway_databases(engines(state), backend_url) as test_engines, \
-            engines_replaced(state.db, test_engines), _quiet_alembic():
+            engines_replaced(state.db, test_engines), quiet_alembic():
         for engine in test_engines.values():
             say(f"throwaway database: {engine.url.render_as_string(hide_password=True)}")
         stairway = _Stairway(config, test_engines, {version_table})
@@ -274,11 +253,8 @@ def _check_models(stairway: _Stairway, config: AlembicConfig, head: Script) -> N
     found: list[str] = []
 
     def compare() -> None:
-        logging.disable(logging.WARNING)  # "the script drops ...": the failure says it all
-        try:
+        with quiet_alembic(logging.WARNING):  # "the script drops ...": the failure says it
             found.extend(model_differences(config))
-        finally:
-            logging.disable(logging.INFO)
 
     stairway.run(head, "models at head", compare)
     if found:
