@@ -179,6 +179,11 @@ class _Stairway:
         self.run(revision, "seed", call)
         self.seeded.append(revision.revision)
 
+    def climb(self, revision: Script, step: str) -> None:
+        """Upgrade one revision and call its seed: no stairway."""
+        self.run(revision, step, lambda: command.upgrade(self.config, revision.revision))
+        self.seed(revision)
+
     def step(self, revision: Script) -> None:
         """Upgrade, downgrade, upgrade again; each schema checked against the one it must be."""
         before = self.snapshots()
@@ -193,37 +198,56 @@ class _Stairway:
         self.compare(revision, "upgrade again", after, "the one after the first upgrade")
 
 
+def _script_directory(config: AlembicConfig) -> ScriptDirectory:
+    try:
+        return ScriptDirectory.from_config(config)
+    except CommandError as exc:
+        raise MigrateError(one_line(exc)) from exc
+
+
+def heads_failure(directory: str | None = None) -> Failure | None:
+    """The one-head check alone: a Failure naming every head, or None."""
+    state = ready_state()
+    script = _script_directory(state.migrate.get_config(directory))
+    heads = script.get_heads()
+    if len(heads) < 2:
+        return None
+    paths = ", ".join(_relative(script.get_revision(head).path) for head in heads)
+    return Failure(", ".join(heads), paths, "one head",
+                   f"the scripts have {len(heads)} heads; merge them with: "
+                   f'flask {state.migrate.command} merge heads -m "merge heads"')
+
+
 def verify_history(
     directory: str | None = None,
     backend_url: str | None = None,
     start: str | None = None,
     end: str | None = None,
     echo: Echo | None = None,
+    *,
+    stairway: bool = True,
+    compare_models: bool = True,
 ) -> HistoryReport:
     """Run ``flask db test``'s checks; return the report (the CLI turns failures into exit 1).
 
-    ``start`` and ``end`` limit the stairway to a range of revisions (both included; the
-    database is first upgraded to ``start``'s parent). The models are compared at the end
-    only when the range ends at the head. ``echo`` receives one progress line per revision.
+    ``start`` and ``end`` limit the stairway to a range of revisions (both included); the
+    revisions before ``start`` are upgraded one at a time, their seeds called, without the
+    stairway. The models are compared at the end only when the range ends at the head.
+    ``stairway=False`` only upgrades (to compare the models at head); ``echo`` receives one
+    progress line per revision.
     """
     say = echo or (lambda line: None)
     state = ready_state()
     config = state.migrate.get_config(directory)
-    try:
-        script = ScriptDirectory.from_config(config)
-    except CommandError as exc:
-        raise MigrateError(one_line(exc)) from exc
+    script = _script_directory(config)
     report = HistoryReport()
-    heads = script.get_heads()
-    if len(heads) > 1:
-        paths = ", ".join(_relative(script.get_revision(head).path) for head in heads)
-        report.failures.append(Failure(
-            ", ".join(heads), paths, "one head",
-            f"the scripts have {len(heads)} heads; merge them with: "
-            f'flask {state.migrate.command} merge heads -m "merge heads"',
-        ))
+    failure = heads_failure(directory)
+    if failure is not None:
+        report.failures.append(failure)
         return report
+    every = ordered_revisions(script)
     revisions = ordered_revisions(script, start, end)
+    earlier = every[:every.index(revisions[0])] if revisions else []
     if not revisions:
         say("no revisions to test")
     version_table = state.configure_args.get("version_table") or "alembic_version"
@@ -231,18 +255,20 @@ def verify_history(
             engines_replaced(state.db, test_engines), quiet_alembic():
         for engine in test_engines.values():
             say(f"throwaway database: {engine.url.render_as_string(hide_password=True)}")
-        stairway = _Stairway(config, test_engines, {version_table})
+        steps = _Stairway(config, test_engines, {version_table})
         try:
-            if revisions and _down_target(revisions[0]) != "base":
-                stairway.run(revisions[0], "upgrade to its parent",
-                             lambda: command.upgrade(config, _down_target(revisions[0])))
+            for revision in earlier:
+                steps.climb(revision, "upgrade (before the range tested)")
             for revision in revisions:
-                stairway.step(revision)
+                if stairway:
+                    steps.step(revision)
+                else:
+                    steps.climb(revision, "upgrade")
                 report.passed.append(revision.revision)
                 say(f"  {revision.revision}  {revision.doc or ''}  ({_relative(revision.path)})"
                     "  ok")
-            if revisions and revisions[-1].revision in heads:
-                _check_models(stairway, config, revisions[-1])
+            if compare_models and revisions and revisions[-1].revision in script.get_heads():
+                _check_models(steps, config, revisions[-1])
                 say("  models match the database at head")
         except _StepFailed as failed:
             report.failures.append(failed.failure)

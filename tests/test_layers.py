@@ -31,7 +31,8 @@ PACKAGE = "flask_migrate_plus"
 FLASK_LAYER = {
     f"{PACKAGE}.{name}"
     for name in ("extension", "settings", "cli", "commands", "guards", "lock", "database",
-                 "logging_state", "failures", "partial", "transactions", "history_test", "adopt")
+                 "logging_state", "failures", "partial", "transactions", "history_test", "adopt",
+                 "pytest_plugin")
 }
 FLASK_PACKAGES = ("flask", "flask_sqlalchemy", "click", "flask_migrate")
 
