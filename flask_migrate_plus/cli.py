@@ -16,7 +16,7 @@ from flask import current_app, g
 from flask.cli import with_appcontext
 
 from . import adopt as adopt_module
-from . import commands, history_test
+from . import commands, history_test, squash
 from .errors import MigrateError
 
 DIRECTORY_HELP = 'Migration script directory (default is "migrations")'
@@ -319,3 +319,16 @@ def test_history(directory: str | None, backend_url: str | None, start: str | No
 def adopt(directory: str | None, write_diff: bool, message: str) -> None:
     """Bring a database built without migrations under them, once proven equal."""
     adopt_module.adopt(_dir(directory), write_diff, message, echo=click.echo)
+
+
+@db.command("squash")
+@_directory_option
+@click.option("--from", "start", default=None,
+              help="First revision to replace (default: the first one)")
+@click.option("--to", "end", required=True, help="Last revision to replace (the head)")
+@click.option("-m", "--message", required=True, help="Message of the new revision")
+@with_appcontext
+@_reported
+def squash_revisions(directory: str | None, start: str | None, end: str, message: str) -> None:
+    """Replace a linear run of revisions by one, proven to build the same schema."""
+    squash.squash(_dir(directory), start, end, message, echo=click.echo)

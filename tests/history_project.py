@@ -76,3 +76,49 @@ def write_standard_history(migrations: Path) -> list[str]:
         op.drop_table('post')
     """)
     return ["r1_author", "r2_points", "r3_post"]
+
+
+def write_six_revisions(migrations: Path) -> list[str]:
+    """Six small revisions ending at the CLI app's models version 2, the last a data step."""
+    write_revision(migrations, "s1_author", None, """
+        op.create_table('author',
+            sa.Column('id', sa.Integer(), nullable=False),
+            sa.Column('name', sa.String(length=100), nullable=False),
+            sa.PrimaryKeyConstraint('id'))
+    """, "op.drop_table('author')")
+    write_revision(migrations, "s2_active", "s1_author", """
+        with op.batch_alter_table('author') as batch_op:
+            batch_op.add_column(sa.Column('active', sa.Boolean(), server_default=sa.true(),
+                                          nullable=False))
+    """, """
+        with op.batch_alter_table('author') as batch_op:
+            batch_op.drop_column('active')
+    """)
+    write_revision(migrations, "s3_points", "s2_active", """
+        with op.batch_alter_table('author') as batch_op:
+            batch_op.add_column(sa.Column('points', sa.Integer(), nullable=True))
+    """, """
+        with op.batch_alter_table('author') as batch_op:
+            batch_op.drop_column('points')
+    """)
+    write_revision(migrations, "s4_post", "s3_points", """
+        op.create_table('post',
+            sa.Column('id', sa.Integer(), nullable=False),
+            sa.Column('author_id', sa.Integer(), nullable=False),
+            sa.ForeignKeyConstraint(['author_id'], ['author.id']),
+            sa.PrimaryKeyConstraint('id'))
+        op.create_index(op.f('ix_post_author_id'), 'post', ['author_id'], unique=False)
+    """, "op.drop_table('post')")
+    write_revision(migrations, "s5_title", "s4_post", """
+        with op.batch_alter_table('post') as batch_op:
+            batch_op.add_column(sa.Column('title', sa.String(length=200), nullable=False))
+    """, """
+        with op.batch_alter_table('post') as batch_op:
+            batch_op.drop_column('title')
+    """)
+    write_revision(migrations, "s6_backfill", "s5_title", """
+        op.execute(
+            "UPDATE author SET points = 0 WHERE points IS NULL"
+        )
+    """, "pass")
+    return ["s1_author", "s2_active", "s3_points", "s4_post", "s5_title", "s6_backfill"]

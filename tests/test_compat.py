@@ -29,7 +29,7 @@ def _params(command: click.Command) -> dict[str, tuple]:
 
 
 #: The ``flask db`` commands Flask-Migrate does not have.
-OUR_OWN_COMMANDS = {"test", "adopt"}
+OUR_OWN_COMMANDS = {"test", "adopt", "squash"}
 
 
 def test_every_flask_migrate_command_and_option_is_here() -> None:

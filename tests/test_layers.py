@@ -32,7 +32,7 @@ FLASK_LAYER = {
     f"{PACKAGE}.{name}"
     for name in ("extension", "settings", "cli", "commands", "guards", "lock", "database",
                  "logging_state", "failures", "partial", "transactions", "history_test", "adopt",
-                 "pytest_plugin")
+                 "pytest_plugin", "squash", "replaced")
 }
 FLASK_PACKAGES = ("flask", "flask_sqlalchemy", "click", "flask_migrate")
 
