@@ -17,7 +17,8 @@ import click
 from flask import current_app, g
 from flask.cli import with_appcontext
 
-from . import commands
+from . import adopt as adopt_module
+from . import commands, history_test, squash
 from .errors import MigrateError
 from .rewrite.renames import Rename, parse_rename
 
@@ -334,3 +335,49 @@ def lint(directory: str | None, revision_range: str | None, all_revisions: bool,
         raise SystemExit(1) from None
     if findings:
         raise SystemExit(1)
+
+
+@db.command("test")
+@_directory_option
+@click.option("--backend-url", default=None,
+              help="Server for the throwaway database (default: the application's own)")
+@click.option("--from", "start", default=None, help="First revision to test (default: base)")
+@click.option("--to", "end", default=None, help="Last revision to test (default: head)")
+@with_appcontext
+@_reported
+def test_history(directory: str | None, backend_url: str | None, start: str | None,
+                 end: str | None) -> None:
+    """Prove every revision upgrades, downgrades and leaves nothing behind."""
+    report = history_test.verify_history(_dir(directory), backend_url, start, end,
+                                         echo=click.echo)
+    for failure in report.failures:
+        click.echo(f"Error: {failure.message()}", err=True)
+    if not report.ok:
+        raise SystemExit(1)
+    click.echo(f"{len(report.passed)} revision(s) passed")
+
+
+@db.command()
+@_directory_option
+@click.option("--write-diff", is_flag=True,
+              help="When the database differs from the models, write a first revision "
+                   "that brings it to them (nothing is stamped)")
+@click.option("-m", "--message", default="initial schema", help="Message of a written revision")
+@with_appcontext
+@_reported
+def adopt(directory: str | None, write_diff: bool, message: str) -> None:
+    """Bring a database built without migrations under them, once proven equal."""
+    adopt_module.adopt(_dir(directory), write_diff, message, echo=click.echo)
+
+
+@db.command("squash")
+@_directory_option
+@click.option("--from", "start", default=None,
+              help="First revision to replace (default: the first one)")
+@click.option("--to", "end", required=True, help="Last revision to replace (the head)")
+@click.option("-m", "--message", required=True, help="Message of the new revision")
+@with_appcontext
+@_reported
+def squash_revisions(directory: str | None, start: str | None, end: str, message: str) -> None:
+    """Replace a linear run of revisions by one, proven to build the same schema."""
+    squash.squash(_dir(directory), start, end, message, echo=click.echo)

@@ -21,6 +21,7 @@ from typing import Any
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
 
+from .errors import MigrateError
 from .model_layers import (
     Database,
     MetadataArgument,
@@ -250,4 +251,16 @@ def current_state() -> MigrateState:
             "flask_migrate_plus.Migrate is not set up on this application: "
             "call Migrate(app, db) or migrate.init_app(app, db)"
         )
+    return state
+
+
+def ready_state() -> MigrateState:
+    """The current app's state for a command: a missing extension or a wrong MIGRATE_PLUS_*
+    setting is a :class:`~flask_migrate_plus.errors.MigrateError` (one line, exit 1)."""
+    try:
+        state = current_state()
+    except RuntimeError as exc:
+        raise MigrateError(str(exc)) from exc
+    if state.settings_error is not None:
+        raise state.settings_error
     return state

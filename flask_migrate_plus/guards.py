@@ -13,6 +13,7 @@ from alembic.util import CommandError
 from .database import database_heads
 from .errors import MigrateError
 from .extension import MigrateState
+from .replaced import replaced_revisions
 
 
 def _flask(state: MigrateState, rest: str) -> str:
@@ -39,6 +40,12 @@ def check_revision_graph(state: MigrateState, config: AlembicConfig, target: str
             known = script.get_revision(rev)
         except CommandError:
             known = None
+        squashed = replaced_revisions(script).get(rev) if known is None else None
+        if squashed is not None:
+            raise MigrateError(
+                f"the database is at revision {rev}, which squashed revision "
+                f"{squashed.revision} replaces; bring it there with: {_flask(state, 'upgrade')}"
+            )
         if known is None:
             suggestion = heads[0] if len(heads) == 1 else "<revision>"
             raise MigrateError(

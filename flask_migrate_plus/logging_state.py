@@ -59,3 +59,14 @@ def preserved_logging() -> Iterator[None]:
                 _restore(logger, state)
         _restore(root, saved_root)
         logging.disable(saved_disable)
+
+
+@contextmanager
+def quiet_alembic(level: int = logging.INFO) -> Iterator[None]:
+    """Log lines up to ``level`` off while a tool runs many migrations on a throwaway database
+    (Alembic's "Running upgrade ..."), or compares only to report the result itself (the
+    warnings of a script it will not write). ``env.py`` reconfigures logging on every run,
+    hence the global switch, which ``preserved_logging`` puts back."""
+    with preserved_logging():
+        logging.disable(level)
+        yield

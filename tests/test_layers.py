@@ -33,7 +33,8 @@ FLASK_LAYER = {
     f"{PACKAGE}.{name}"
     for name in ("extension", "settings", "cli", "commands", "guards", "lock", "database",
                  "logging_state", "failures", "partial", "transactions",
-                 "model_layers", "linting")
+                 "model_layers", "linting", "history_test", "adopt", "pytest_plugin", "squash",
+                 "replaced")
 }
 FLASK_PACKAGES = ("flask", "flask_sqlalchemy", "click", "flask_migrate")
 
