@@ -52,6 +52,11 @@ _CHECK = re.compile(
 )
 _NAME_QUOTES = re.compile(r'^(["\'`])(.+)\1$|^\[(.+)\]$', re.DOTALL)
 _PARTIAL = re.compile(r"\)\s+where\s+(.+)", re.I)
+# The word each text rule needs, matched as the rule matches it: a text without it is not
+# searched with the (slower) rule.
+_WORD_UNIQUE = re.compile("UNIQUE", re.I)
+_WORD_CHECK = re.compile("CHECK", re.I)
+_WORD_FOREIGN = re.compile("FOREIGN", re.I)
 
 
 def supported(dialect: sa.Dialect) -> bool:
@@ -253,7 +258,9 @@ def _column_names(text: str) -> list[str]:
 
 def _parsed_fks(sql: str | None) -> Iterable[tuple[Any, list[str], str, list[str], dict]]:
     """Names and options of the FOREIGN KEY clauses of a ``CREATE TABLE`` text."""
-    for match in FK_PATTERN.finditer(sql or ""):
+    if sql is None or not _WORD_FOREIGN.search(sql):
+        return
+    for match in FK_PATTERN.finditer(sql):
         (quoted_name, name, local, referred_quoted, referred, remote, actions, deferrable,
          initially) = match.group(1, 2, 3, 4, 5, 6, 7, 8, 9)
         local_columns = _column_names(local)
@@ -276,8 +283,10 @@ def _unique_constraints(sql: str | None, indexes: list[dict]) -> list[dict[str, 
     """UNIQUE clauses of the table's text that SQLite backs with an automatic index."""
     automatic = {tuple(index["column_names"]): index for index in indexes
                  if index["name"].startswith("sqlite_autoindex")}
-    found = []
-    if sql is not None:
+    found: list[dict[str, Any]] = []
+    # Only a clause that SQLite backs with an automatic index counts, and both patterns
+    # need the word: the text is searched only when it can find something.
+    if automatic and sql is not None and _WORD_UNIQUE.search(sql):
         clauses = [((m.group(1) or m.group(2)), _column_names(m.group(3)))
                    for m in _UNIQUE.finditer(sql)]
         clauses += [(None, _column_names(m.group(1) or m.group(2)))
@@ -289,8 +298,10 @@ def _unique_constraints(sql: str | None, indexes: list[dict]) -> list[dict[str, 
 
 
 def _check_constraints(sql: str | None) -> list[dict[str, Any]]:
-    checks = []
+    checks: list[dict[str, Any]] = []
     text = sql or ""
+    if not _WORD_CHECK.search(text):
+        return checks
     for match in _CHECK.finditer(text):
         name = match.group(1)
         if name:
