@@ -9,7 +9,8 @@ runs alternately, several times, with:
 - **plain + defaults**: plain Alembic with ``compare_server_default=True`` as well, for
   context: the comparison ours does, done by Alembic alone (and its false positives).
 
-It reports the median wall time, the ratio plus/plain, the SQL round trips (a
+It reports the median wall time, the ratio plus/plain (and the same ratio of the process's
+CPU time, which the other processes of a shared machine disturb less), the SQL round trips (a
 ``before_cursor_execute`` listener) and the number of operations found (the schema matches
 the models, so every operation is a false positive).
 
@@ -109,15 +110,16 @@ def compare_once(engine: sa.Engine, metadata: sa.MetaData, opts: dict[str, Any])
     gc.collect()  # each run starts clean, not paying for the garbage of the run before
     with engine.connect() as connection:
         sa.event.listen(connection, "before_cursor_execute", count)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         context = MigrationContext.configure(
             connection, opts={"target_metadata": metadata, **opts}
         )
         script = produce_migrations(context, metadata)
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         sa.event.remove(connection, "before_cursor_execute", count)
     diffs = [d for ops in script.upgrade_ops_list for d in ops.as_diffs()]
-    return {"seconds": elapsed, "round_trips": statements, "ops": len(diffs),
+    return {"seconds": elapsed, "cpu_seconds": cpu, "round_trips": statements, "ops": len(diffs),
             "sample": [repr(d)[:120] for d in diffs[:3]]}
 
 
@@ -143,6 +145,8 @@ def run_case(backend: str, tables: int, identity: bool, repeat: int, tmp: Path) 
     plain_median = statistics.median(r["seconds"] for r in plain)
     plus_median = statistics.median(r["seconds"] for r in plus)
     defaults_median = statistics.median(r["seconds"] for r in plain_defaults)
+    plain_cpu = statistics.median(r["cpu_seconds"] for r in plain)
+    plus_cpu = statistics.median(r["cpu_seconds"] for r in plus)
     return {
         "backend": backend + (" (Identity ids)" if identity else
                               " (SERIAL ids)" if backend == "postgresql" else ""),
@@ -151,6 +155,7 @@ def run_case(backend: str, tables: int, identity: bool, repeat: int, tmp: Path) 
         "plain_s": round(plain_median, 3),
         "plus_s": round(plus_median, 3),
         "ratio": round(plus_median / plain_median, 3),
+        "cpu_ratio": round(plus_cpu / plain_cpu, 3),
         "plain_defaults_s": round(defaults_median, 3),
         "plain_defaults_ops": plain_defaults[-1]["ops"],
         "plain_round_trips": plain[-1]["round_trips"],
@@ -201,14 +206,15 @@ def _flask(folder: Path, *args: str) -> float:
 
 def markdown(rows: list[dict], starts: list[dict]) -> str:
     lines = [
-        "| backend | tables | plain Alembic (s) | flask-migrate-plus (s) | ratio | round trips "
-        "plain / plus | ops found plain / plus | plain + server defaults: s, ops |",
-        "|---|---|---|---|---|---|---|---|",
+        "| backend | tables | plain Alembic (s) | flask-migrate-plus (s) | ratio | CPU ratio | "
+        "round trips plain / plus | ops found plain / plus | plain + server defaults: s, ops |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['backend']} | {r['tables']} | {r['plain_s']} | {r['plus_s']} | "
-            f"{r['ratio']}x | {r['plain_round_trips']} / {r['plus_round_trips']} | "
+            f"{r['ratio']}x | {r['cpu_ratio']}x | "
+            f"{r['plain_round_trips']} / {r['plus_round_trips']} | "
             f"{r['plain_ops']} / {r['plus_ops']} | "
             f"{r['plain_defaults_s']}, {r['plain_defaults_ops']} |"
         )
@@ -230,6 +236,7 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     backends = args.backends.split(",")
     rows = []
+    load_start = os.getloadavg()[0]  # other processes on the machine, for the reader
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         cases: list[tuple[str, bool]] = []
@@ -244,7 +251,8 @@ def main(argv: list[str] | None = None) -> None:
                 rows.append(row)
         starts = [] if args.no_cold_start else cold_start(args.repeat, tmp)
     machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python "
-               f"{platform.python_version()}, {platform.system()} {platform.release()}")
+               f"{platform.python_version()}, {platform.system()} {platform.release()}, "
+               f"load average {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": machine, "rows": rows, "cold_start": starts},

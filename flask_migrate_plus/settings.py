@@ -30,6 +30,7 @@ COMPARATORS = (
     "scripts",
     "schemas",
     "serial",
+    "catalog",
 )
 
 #: Tables that belong to database extensions, never to the application: PostGIS's own

@@ -50,6 +50,8 @@ from typing import TYPE_CHECKING, Any
 
 from alembic.util import DispatchPriority, PriorityDispatchResult
 
+from ..schema.gc_pause import gc_paused
+from ..schema.run_scope import during_schema_comparison
 from ..schema.run_state import run_state
 from . import (
     constraint_names,
@@ -145,8 +147,21 @@ def run_pipeline(
     return PriorityDispatchResult.STOP
 
 
+def _gc_paused_scope(autogen_context: AutogenContext, schemas: Any) -> Any:
+    return gc_paused()
+
+
+def pause_gc(autogen_context: AutogenContext, upgrade_ops: Any) -> PriorityDispatchResult:
+    """The run's schemas are reflected and compared with full garbage collections held
+    back (``schema.gc_pause``). Registered by every plugin in one subgroup: once per run."""
+    during_schema_comparison(autogen_context, _gc_paused_scope)
+    return PriorityDispatchResult.STOP
+
+
 def install(plugin: Plugin) -> None:
-    """Called by each plugin's ``setup()``: it takes part in the pipeline of every run."""
+    """Called by each plugin's ``setup()``: it takes part in the pipeline of every run, and
+    its run compares with the garbage collector paused. Registered before the plugin's own
+    comparators, so the pause is in place before any of them starts comparing."""
     short = plugin.name[len(PLUGIN_PREFIX):] if plugin.name.startswith(PLUGIN_PREFIX) else (
         plugin.name
     )
@@ -158,6 +173,9 @@ def install(plugin: Plugin) -> None:
     plugin.add_autogenerate_comparator(
         mark_active, "autogenerate", f"{PLUGIN_PREFIX}active.{short}",
         priority=DispatchPriority.FIRST,
+    )
+    plugin.add_autogenerate_comparator(
+        pause_gc, "autogenerate", f"{PLUGIN_PREFIX}gc_pause", priority=DispatchPriority.FIRST
     )
     plugin.add_autogenerate_comparator(
         run_pipeline, "autogenerate", f"{PLUGIN_PREFIX}rewrite", priority=DispatchPriority.LAST
