@@ -172,7 +172,8 @@ def migrate(directory: str | None, message: str | None, sql: bool, head: str, sp
     """Autogenerate a new revision file (Alias for 'revision --autogenerate')"""
     question = _ask_rename if sys.stdin is not None and sys.stdin.isatty() else None
     commands.migrate(_dir(directory), message, sql, head, splice, branch_label, version_path,
-                     rev_id, x_arg or g.x_arg, renames, question, online=online)
+                     rev_id, x_arg or g.x_arg, online=online, renames=renames,
+                     question=question)
 
 
 @db.command()
