@@ -76,7 +76,10 @@ def test_changed_check_text_is_drop_and_create(tmp_path: Path, db_url: str) -> N
 def test_add_unnamed_check_gets_a_deterministic_name(tmp_path: Path, db_url: str) -> None:
     project = AlembicProject(tmp_path, db_url)
     rev = project.round_trip(_metadata(), _metadata(sa.CheckConstraint("b < a")))
-    match = re.search(r"create_check_constraint\(batch_op\.f\('(ck_item_[0-9a-f]{8})'\), 'b < a'\)",
+    # PostgreSQL's own name for it where the server's choice is known (what create_all
+    # builds), a name derived from its text elsewhere
+    pattern = "item_check" if project.engine.dialect.name == "postgresql" else "ck_item_[0-9a-f]{8}"
+    match = re.search(rf"create_check_constraint\(batch_op\.f\('({pattern})'\), 'b < a'\)",
                       rev.text)
     assert match, rev.text
     assert f"drop_constraint(batch_op.f('{match.group(1)}'), type_='check')" in rev.text

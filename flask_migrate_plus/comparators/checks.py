@@ -47,7 +47,7 @@ from ..ops.notes import ImpliedOp
 from ..ops.verbatim import VerbatimSQL
 from ..rewrite import install
 from ..schema.batch import batch_rebuilds
-from ..schema.names import check_name, model_name
+from ..schema.names import check_name, columns_named_in, model_name, server_given_name
 from ..schema.run_state import once_per_run, run_state
 from ..sql.dialects import dialect_family
 from ..sql.expressions import compile_sql, ddl_compiler, normalize_sql
@@ -245,13 +245,20 @@ def _as_op_constraint(check: _Check, spelled: str | None = None) -> sa.CheckCons
     return _new_constraint(table.name, table.schema, name, check.text)
 
 
-def _name_for_new(table_name: str, check: _Check) -> str:
-    """A name for a model CHECK that has none: its own, or one derived from its text.
+def _name_for_new(table_name: str, check: _Check, dialect_name: str = "") -> str:
+    """A name for a model CHECK that has none: its own, the one the server would give it
+    (PostgreSQL), or one derived from its text.
 
     Written into the script (as ``op.f(...)``) so the downgrade can drop it by name.
     """
     if check.name is not None:
         return check.name
+    table = check.constraint.table if isinstance(check.constraint.table, sa.Table) else None
+    if table is not None:
+        columns = columns_named_in(check.text, table.columns.keys(), dialect_name)
+        given = server_given_name("ck", table_name, columns, dialect_name)
+        if given is not None:
+            return conv(given)
     return conv(check_name(table_name, check.normalized))
 
 
@@ -369,7 +376,7 @@ def _add_ops(
             check.constraint, check.name, "check_constraint", False, compare_to
         ):
             continue
-        name = _name_for_new(tname, check)
+        name = _name_for_new(tname, check, autogen_context.dialect.name)
         if old is not None:
             table_ops.append(ops.DropConstraintOp.from_constraint(_as_op_constraint(old, name)))
             log.info("Detected changed check constraint %r on table %r: %r -> %r",

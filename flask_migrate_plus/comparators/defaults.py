@@ -8,6 +8,9 @@ compare them in Python. Computed and identity columns are left to Alembic.
 
 MariaDB's reflection loses some expression defaults (``lcase('X')`` comes back as None); for
 those the column's ``information_schema`` default is read, in one query per schema per run.
+It also loses the comment of a column whose default literal holds a quote (``DEFAULT 'it\\'s'
+COMMENT '...'``): the comment is read from the same catalog row, so that Alembic's comment
+comparison does not propose it again on every run.
 """
 
 from __future__ import annotations
@@ -87,6 +90,51 @@ def _compiled_once(arg: Any, autogen_context: AutogenContext) -> str:
         return str(compiled[key])
     except TypeError:  # an unhashable bound value
         return compile_it()
+
+
+_MYSQL_COLUMN_COMMENTS = text(
+    "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_COMMENT FROM information_schema.COLUMNS "
+    "WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE()) AND COLUMN_COMMENT <> ''"
+)
+
+
+class _MysqlLostComments:
+    """Fills in the comments SQLAlchemy's MySQL reflection dropped, one query per schema."""
+
+    def __init__(self, autogen_context: AutogenContext, previous: Any) -> None:
+        self.autogen_context = autogen_context
+        self.previous = previous
+
+    def column_reflect(self, inspector: Any, table: Any, column_info: dict) -> None:
+        self.previous(inspector, table, column_info)
+        if column_info.get("comment") is not None:
+            return
+        connection = self.autogen_context.connection
+        if connection is None:
+            return
+        schema = table.schema
+
+        def read() -> dict[tuple[str, str], str]:
+            rows = connection.execute(_MYSQL_COLUMN_COMMENTS, {"schema": schema})
+            return {(row[0], row[1]): row[2] for row in rows}
+
+        comment = once_per_run(self.autogen_context, __name__, ("column_comments", schema),
+                               read).get((table.name, column_info["name"]))
+        if comment is not None:
+            column_info["comment"] = comment
+
+
+def restore_mysql_comments(
+    autogen_context: AutogenContext, upgrade_ops: Any, schemas: Any
+) -> PriorityDispatchResult:
+    """Before Alembic reflects any column of this run, hook the comment repair into it."""
+    impl: Any = autogen_context.migration_context.impl
+    if autogen_context.connection is not None:
+        # An attribute on this run's impl instance only; Alembic looks the method up per table.
+        impl.autogen_column_reflect = _MysqlLostComments(
+            autogen_context, impl.autogen_column_reflect
+        ).column_reflect
+    return PriorityDispatchResult.CONTINUE
 
 
 def _mysql_catalog_default(
@@ -199,6 +247,10 @@ def setup(plugin: Plugin) -> None:
     which our STOP replaces for plain defaults."""
     register_renderers()
     install(plugin)
+    for dialect in ("mysql", "mariadb"):
+        plugin.add_autogenerate_comparator(
+            restore_mysql_comments, "schema", qualifier=dialect, priority=DispatchPriority.FIRST
+        )
     plugin.add_autogenerate_comparator(
         compare_server_default, "column", "server_default", priority=DispatchPriority.MEDIUM
     )

@@ -648,8 +648,13 @@ def _withdraw_unchanged(
     creates = {
         str(op.index_name): op for op in modify_ops.ops if isinstance(op, ops.CreateIndexOp)
     }
+    # A column dropped and added again (a changed generated column) takes its indexes with it:
+    # their drop + create is needed even when the index itself did not change.
+    dropped = {str(op.column_name) for op in modify_ops.ops if isinstance(op, ops.DropColumnOp)}
     withdrawn = set()
     for name in sorted(drops.keys() & creates.keys() & model.keys() & reflected.names()):
+        if dropped & {column.name for column in model[name].columns}:
+            continue
         if _changed(name, model[name], reflected, dialect) is None:
             modify_ops.ops.remove(drops[name])
             modify_ops.ops.remove(creates[name])

@@ -15,30 +15,54 @@ import sqlalchemy as sa
 from alembic.operations import ops
 
 from ..ops.batch import ConventionBatchOps
-from ..schema.names import BATCH_CONVENTION, batch_convention_name, check_name, made_up_name
+from ..schema.names import (
+    BATCH_CONVENTION,
+    batch_convention_name,
+    check_name,
+    columns_named_in,
+    made_up_name,
+    server_given_name,
+)
 from .op_tree import referred_key, walk
 
 console = logging.getLogger("flask_migrate_plus")
 
 
-def name_constraints(upgrade_ops: ops.UpgradeOps) -> list[str]:
-    """Give every new unnamed constraint a deterministic name; return the names made up."""
+def name_constraints(
+    upgrade_ops: ops.UpgradeOps, dialect_name: str = "", metadata: Any = None
+) -> list[str]:
+    """Give every new unnamed constraint the name the server would give it where that is
+    known (``schema.names.server_given_name``), else a deterministic one; return the names
+    made up."""
     made: list[str] = []
     for op in walk(upgrade_ops):
         if getattr(op, "constraint_name", "") is not None:
             continue
         if isinstance(op, ops.CreateForeignKeyOp):
-            op.constraint_name = made_up_name(
-                "fk", op.source_table, [*op.local_cols, op.referent_table]
-            )
+            given = server_given_name("fk", op.source_table, op.local_cols, dialect_name)
+            fallback = made_up_name("fk", op.source_table, [*op.local_cols, op.referent_table])
         elif isinstance(op, ops.CreateUniqueConstraintOp):
-            op.constraint_name = made_up_name("uq", op.table_name, op.columns)
+            given = server_given_name("uq", op.table_name, op.columns, dialect_name)
+            fallback = made_up_name("uq", op.table_name, op.columns)
         elif isinstance(op, ops.CreateCheckConstraintOp):
-            op.constraint_name = check_name(op.table_name, str(op.condition))
+            columns = _columns_named(op, metadata, dialect_name)
+            given = server_given_name("ck", op.table_name, columns, dialect_name)
+            fallback = check_name(op.table_name, str(op.condition))
         else:
             continue
-        made.append(op.constraint_name)
+        op.constraint_name = given or fallback
+        if given is None:
+            made.append(op.constraint_name)
     return made
+
+
+def _columns_named(op: ops.CreateCheckConstraintOp, metadata: Any, dialect_name: str) -> list[str]:
+    """The columns of the CHECK's table that its text names."""
+    key = f"{op.schema}.{op.table_name}" if op.schema else op.table_name
+    table = None if metadata is None else metadata.tables.get(key)
+    if table is None:
+        return []
+    return columns_named_in(str(op.condition), table.columns.keys(), dialect_name)
 
 
 def name_unnamed_drops(upgrade_ops: ops.UpgradeOps) -> list[str]:
@@ -72,7 +96,11 @@ def name_unnamed_drops(upgrade_ops: ops.UpgradeOps) -> list[str]:
 
 def name_constraints_pass(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> None:
     """The pass: name what needs a name, and say so once."""
-    made = name_constraints(upgrade_ops) + name_unnamed_drops(upgrade_ops)
+    dialect = autogen_context.dialect
+    metadata = getattr(autogen_context, "metadata", None)
+    if isinstance(metadata, list | tuple):
+        metadata = metadata[0] if len(metadata) == 1 else None
+    made = name_constraints(upgrade_ops, dialect.name, metadata) + name_unnamed_drops(upgrade_ops)
     if made:
         console.warning(
             "Unnamed constraints got names in the script (%s); set a naming_convention on the "

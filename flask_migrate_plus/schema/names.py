@@ -17,10 +17,13 @@ and cut with a stable hash below the shortest identifier limit of our servers.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.sql.elements import _truncated_label, conv
+
+from ..sql.dialects import BACKSLASH_ESCAPES, dialect_family
+from ..sql.lexer import NAME, QUOTED, tokenize
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -116,6 +119,63 @@ def default_primary_key_name(table_name: str) -> str:
     """
     suffix = "_pkey"
     return f"{_clip_bytes(table_name, POSTGRESQL_NAME_BYTES - len(suffix))}{suffix}"
+
+
+#: The word PostgreSQL ends the name of an unnamed constraint with, by kind.
+_POSTGRESQL_LABELS = {"uq": "key", "fk": "fkey", "ck": "check"}
+
+
+def _postgresql_object_name(name1: str, name2: str | None, label: str) -> str:
+    """``name1_name2_label`` as PostgreSQL builds it: the longer of the two names loses a
+    character at a time until the whole fits its 63 bytes."""
+    overhead = len(label) + 1 + (1 if name2 else 0)
+    available = POSTGRESQL_NAME_BYTES - overhead
+    first, second = name1.encode(), (name2 or "").encode()
+    keep1, keep2 = len(first), len(second)
+    while keep1 + keep2 > available:
+        if keep1 > keep2:
+            keep1 -= 1
+        else:
+            keep2 -= 1
+    parts = [first[:keep1].decode("utf-8", "ignore")]
+    if name2:
+        parts.append(second[:keep2].decode("utf-8", "ignore"))
+    return "_".join([*parts, label])
+
+
+def server_given_name(
+    kind: str, table: str, columns: Sequence[str], dialect_name: str
+) -> str | None:
+    """The name the server gives an unnamed unique (``uq``), foreign key (``fk``) or CHECK
+    (``ck``) constraint added to an existing table; None where it cannot be known ahead.
+
+    With it, a script adding such a constraint builds what ``create_all`` would have built,
+    and its downgrade drops the constraint under the name it really has. PostgreSQL names
+    one ``<table>_<columns>_key`` / ``_fkey`` / ``_check`` (a CHECK over several columns or
+    none: ``<table>_check``); MariaDB names a unique key after its first column.
+    """
+    if dialect_name == "postgresql":
+        if kind == "ck" and len(set(columns)) != 1:
+            return _postgresql_object_name(table, None, "check")
+        joined = "_".join(dict.fromkeys(columns) if kind == "ck" else columns)
+        return _postgresql_object_name(table, joined, _POSTGRESQL_LABELS[kind])
+    if dialect_name in ("mysql", "mariadb") and kind == "uq" and columns:
+        return columns[0][:64]
+    return None
+
+
+def columns_named_in(sql: str, columns: Iterable[str], dialect_name: str) -> list[str]:
+    """The ``columns`` that a CHECK's text names, in order of first mention: PostgreSQL
+    names an unnamed CHECK after its column when there is exactly one."""
+    family = dialect_family(dialect_name)
+    names = set(columns)
+    found: list[str] = []
+    tokens = tokenize(sql, backslash_escapes=family in BACKSLASH_ESCAPES,
+                      bracket_identifiers=family == "sqlite")
+    for token in tokens:
+        if token.kind in (NAME, QUOTED) and token.value in names and token.value not in found:
+            found.append(token.value)
+    return found
 
 
 #: What batch mode calls the database's unnamed constraints while it drops one of them

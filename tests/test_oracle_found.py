@@ -1,0 +1,76 @@
+"""Failures the random-model oracle found, kept as plain tests with models of their own."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from oracle import check
+from oracle_models import CheckSpec, ColumnSpec, ForeignKeySpec, ModelSpec, TableSpec
+
+from harness import AlembicProject
+
+
+@pytest.mark.backends("mariadb", "postgresql", "sqlite")
+def test_comment_of_a_column_whose_default_holds_a_quote(tmp_path: Path, db_url: str) -> None:
+    """MariaDB writes ``DEFAULT 'it\\'s' COMMENT '...'``; SQLAlchemy's reflection then loses
+    the comment, and Alembic proposed it again on every run."""
+    before = sa.MetaData()
+    sa.Table("note", before, sa.Column("id", sa.Integer, primary_key=True))
+    after = sa.MetaData()
+    sa.Table(
+        "note",
+        after,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "body",
+            sa.Text,
+            nullable=False,
+            server_default=sa.text("'it''s'"),
+            comment="it's 'quoted'",
+        ),
+        sa.Column("title", sa.String(40), server_default="o'clock", comment="a title"),
+    )
+    project = AlembicProject(tmp_path, db_url)
+    project.round_trip(before, after)
+    project.upgrade()
+    if project.engine.dialect.supports_comments:
+        with project.engine.connect() as connection:
+            comments = {
+                c["name"]: c.get("comment") for c in sa.inspect(connection).get_columns("note")
+            }
+        assert comments["title"] == "a title"
+    assert project.diff(after) == []
+
+
+def test_unnamed_constraints_added_to_an_existing_table_get_the_servers_names(
+    backend: str,
+) -> None:
+    """Without a naming convention, a UNIQUE, a CHECK and a foreign key added to an existing
+    table are named as the server names them in ``create_all`` (PostgreSQL
+    ``<table>_<column>_key``, cut to 63 bytes the way PostgreSQL cuts it)."""
+    long = "a_rather_long_table_name_for_things_that_goes_on"
+    before = ModelSpec(
+        (
+            TableSpec("maker", "serial", ()),
+            TableSpec(long, "serial", (ColumnSpec("plain", "int"),)),
+        )
+    )
+    added = (
+        ColumnSpec("some_quite_long_column_name_here_too", "int", unique=True, check=True),
+        ColumnSpec("maker_id", "fk"),
+    )
+    after = ModelSpec(
+        (
+            before.tables[0],
+            replace(
+                before.tables[1],
+                columns=before.tables[1].columns + added,
+                foreign_keys=(ForeignKeySpec("maker_id", "maker"),),
+                checks=(CheckSpec(None, "plain"),),
+            ),
+        )
+    )
+    check(before, backend, after)
