@@ -5,8 +5,8 @@ Shared by the commands and the revision-graph guards, so neither imports the oth
 The commands' own reads (is the server there, which revision is it at) are synchronous code.
 For an application on an asyncio driver (``+asyncpg``, ``+aiosqlite``, ...) they run through
 :func:`on_connection`, inside ``AsyncConnection.run_sync`` on an event loop of their own that
-ends with the read; the engine's pool is emptied before that loop closes, so no connection
-outlives the loop it belongs to.
+ends with the read (never set as the thread's current loop); the engine's pool is emptied
+before that loop closes, so no connection outlives the loop it belongs to.
 """
 
 from __future__ import annotations
@@ -68,7 +68,14 @@ def on_connection(engine: Any, fn: Callable[[sa.Connection], R]) -> R:
         finally:
             await engine.dispose()
 
-    return asyncio.run(run())
+    # a loop of our own, never made the thread's current one: an env.py that calls
+    # asyncio.get_event_loop() (Flask-Migrate's aioflask template) still gets one afterwards
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(run())
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 def hidden_url(engine: sa.Engine) -> str:

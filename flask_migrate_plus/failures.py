@@ -80,6 +80,16 @@ def partial_account(
         yield "  not run:  (what ran does not match the revision's --sql output: compare by hand)"
 
 
+def _commits_as_it_goes(path: str) -> bool:
+    """Whether the script commits part of its work itself (``autocommit_block``: an online
+    script's steps), so that a failure cannot roll all of it back."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            return "autocommit_block()" in file.read()
+    except OSError:
+        return False
+
+
 def failure_message(
     exc: BaseException,
     failed: FailedRevision,
@@ -96,6 +106,11 @@ def failure_message(
     kind = type(getattr(exc, "orig", None) or exc).__name__
     if not partial:
         at = ", ".join(heads) or "base"
+        if _commits_as_it_goes(failed.path):
+            return (f"{where} failed; the steps it runs in autocommit blocks (online steps) "
+                    f"that finished stay applied, the rest was rolled back; the database "
+                    f"stays at {at}. Fix the cause and upgrade again: finished steps are "
+                    f"skipped\n{kind}: {error}")
         return (f"{where} failed and was rolled back; the database stays at {at}\n"
                 f"{kind}: {error}")
     lines = [

@@ -145,6 +145,7 @@ class ModelLayer:
     ``engines()`` and ``metadatas()`` may need the application context.
     """
 
+    #: The library, as messages name it.
     name = "plain SQLAlchemy"
 
     def __init__(self, db: Any, config: Mapping[str, Any], metadata: MetadataArgument):
@@ -201,7 +202,9 @@ class ModelLayer:
         for database in self.databases():
             if database.key == key:
                 return database
-        raise MigrateError(f"the application has no database with bind key {key!r}")
+        raise MigrateError(
+            f"the application's models ({self.name}) have no database with bind key {key!r}"
+        )
 
 
 class FlaskSQLAlchemyLayer(ModelLayer):

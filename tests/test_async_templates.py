@@ -96,3 +96,23 @@ def test_flask_migrate_aioflask_multidb_env_py_gets_a_hint(tmp_path: Path) -> No
                 / "aioflask-multidb" / "env.py", tmp_path / "migrations" / "env.py")
     output = app.ok("heads")
     assert "_sync_connection" not in output.stdout + output.stderr
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+def test_flask_migrate_aioflask_env_py_keeps_working(tmp_path: Path, db_url: str) -> None:
+    """Their single-database env.py calls asyncio.get_event_loop(): our own reads before it
+    (is the server there, which revision) must leave the thread without a closed loop."""
+    import flask_migrate
+
+    theirs = Path(flask_migrate.__file__).parent / "templates" / "aioflask" / "env.py"
+    app = FlaskApp(tmp_path, async_url(db_url), app=LAYERS_APP,
+                   env={"LAYER": "alchemical_aio"})
+    app.ok("init", "--template", "aioflask")
+    shutil.copy(theirs, tmp_path / "migrations" / "env.py")
+    app.ok("migrate", "-m", "first")
+    assert len(app.scripts()) == 1
+    app.ok("upgrade")
+    assert tables(db_url) == {"author"}
+    app.ok("check")
+    app.ok("downgrade")
+    assert tables(db_url) == set()

@@ -15,6 +15,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from flask_migrate_plus import MigrateError
+
 from cli_runner import FlaskApp, assert_one_line_error
 from layer_flows import LAYERS_APP, async_url, run_flow, second_database
 
@@ -65,6 +67,10 @@ def test_metadata_is_the_models_not_an_alembic_option(tmp_path: Path) -> None:
         [database] = state.databases()
         assert database.key is None and database.metadata is metadata
         assert str(database.engine.url) == app.config["SQLALCHEMY_DATABASE_URI"]
+        with pytest.raises(MigrateError, match=r"\(plain SQLAlchemy\) have no database .*'nope'"):
+            state.database("nope")
+        with pytest.raises(MigrateError, match="uses the synchronous driver pysqlite"):
+            state.database(asyncio=True)
 
 
 def test_alchemical_binds_are_read_without_creating_engines(tmp_path: Path) -> None:

@@ -708,3 +708,38 @@ def test_mariadb_busy_table_statement_retries_then_succeeds(
     assert project.diff(_models(_index)) == []
     project.downgrade()
     assert project.diff(_models()) == []
+
+
+@pytest.mark.backends("postgresql")
+def test_cli_failed_online_step_says_what_stays(backend: str, db_url: str,
+                                                 tmp_path: Path) -> None:
+    """A failed online revision: one clear error saying finished steps stay, and the rerun
+    after the fix finishes it."""
+    app_file = tmp_path / "online_app.py"
+    app_file.write_text(ONLINE_APP.replace(
+        'extra = [sa.ForeignKeyConstraint(["pid"], ["parent.id"], name="fk_child_pid")]',
+        'extra = [sa.Index("ix_child_a", "a"), '
+        'sa.ForeignKeyConstraint(["pid"], ["parent.id"], name="fk_child_pid")]'))
+    app = FlaskApp(tmp_path, db_url, models=1, app=app_file,
+                   config={"MIGRATE_PLUS_ONLINE": True})
+    app.ok("init")
+    app.ok("migrate", "-m", "tables")
+    app.ok("upgrade")
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO child (id, a, pid) VALUES (1, 1, 99)"))  # no parent
+    app.models = 2
+    app.ok("migrate", "-m", "online")
+    message = assert_one_line_error(app.db("upgrade"), "finished stay applied",
+                                    "upgrade again", "fk_child_pid")
+    assert "failed and was rolled back" not in message
+    with engine.connect() as conn:
+        built = conn.execute(sa.text(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('ix_child_a')"
+        )).scalar_one()
+    assert built is True, "the index built before the failure stays"
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO parent (id) VALUES (99)"))
+    engine.dispose()
+    app.ok("upgrade")
+    assert app.db("check").returncode == 0

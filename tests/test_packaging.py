@@ -65,6 +65,6 @@ def test_the_package_import_is_light() -> None:
 
 def test_typed_and_templates_shipped() -> None:
     assert (PACKAGE / "py.typed").exists()
-    for template in ("flask", "flask-multidb"):
+    for template in ("flask", "flask-multidb", "aioflask", "aioflask-multidb"):
         for name in ("env.py", "script.py.mako", "alembic.ini.mako", "README"):
             assert (PACKAGE / "templates" / template / name).exists()

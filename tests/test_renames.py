@@ -635,3 +635,20 @@ def test_table_renamed_and_moved_to_another_schema(db_url: str, tmp_path: Path) 
     project.downgrade()
     assert _rows(project, "orders", "adress") == ROWS
     assert project.diff(before) == []
+
+
+def test_table_rename_by_flag(db_url: str, tmp_path: Path) -> None:
+    """``--rename old_table=new_table``: the rows and the key from ``items`` stay."""
+    app = _app_at_version_one(tmp_path, db_url)
+    app.models = 4
+    app.ok("migrate", "-m", "rename table", "--rename", "orders=purchases")
+    upgrade, downgrade = _functions(_latest(app))
+    assert "op.rename_table('orders', 'purchases')" in upgrade
+    assert "op.rename_table('purchases', 'orders')" in downgrade
+    assert "drop_table" not in upgrade
+    app.ok("upgrade")
+    assert _rows(AlembicProject(tmp_path / "rows", db_url), "purchases", "adress") == ROWS
+    result = app.ok("migrate", "-m", "nothing")
+    assert "No changes in schema detected." in result.stdout + result.stderr
+    app.ok("downgrade")
+    assert _rows(AlembicProject(tmp_path / "rows", db_url), "orders", "adress") == ROWS

@@ -19,7 +19,6 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 
 from ..ops import register_renderers
 from ..rewrite import install
-from ..schema import sqlite_catalog
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -45,7 +44,14 @@ def fill_reflection_cache(
     except ImportError:  # Alembic's cache changed shape: let it reflect as it does
         return PriorityDispatchResult.CONTINUE
     connection = autogen_context.connection
-    if connection is None or not sqlite_catalog.supported(connection.dialect):
+    if connection is None or connection.dialect.name != "sqlite":
+        return PriorityDispatchResult.CONTINUE
+    # Imported here: ``import alembic`` loads this plugin in every environment, and the
+    # reader loads SQLAlchemy's SQLite dialect, which an application on another server
+    # never needs.
+    from ..schema import sqlite_catalog
+
+    if not sqlite_catalog.supported(connection.dialect):
         return PriorityDispatchResult.CONTINUE
     cache = autogen_context.inspector.info_cache
     kinds = [kind for kind in _INSP_KEYS if f"alembic_{kind}" not in cache]

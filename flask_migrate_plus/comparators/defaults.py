@@ -66,6 +66,32 @@ def render_model_default(default: Any, autogen_context: AutogenContext) -> str |
     return sql
 
 
+def _compiled_once(arg: Any, autogen_context: AutogenContext) -> str:
+    """An expression default's SQL, compiled once per run for every equal expression.
+
+    Each model column holds its own ``func.now()`` or ``false()``; equal expressions have
+    the same SQLAlchemy cache key (structure and bound values), so the text compiled for
+    one serves every other column of the run. An expression without a usable key (or
+    with unhashable values) is compiled on its own.
+    """
+    dialect = autogen_context.dialect
+
+    def compile_it() -> str:
+        return str(arg.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+    cache_key = arg._generate_cache_key() if hasattr(arg, "_generate_cache_key") else None
+    if cache_key is None:
+        return compile_it()
+    try:
+        key = (cache_key.key, tuple(bind.effective_value for bind in cache_key.bindparams))
+        compiled = run_state(autogen_context, __name__).setdefault("compiled", {})
+        if key not in compiled:
+            compiled[key] = compile_it()
+        return str(compiled[key])
+    except TypeError:  # an unhashable bound value
+        return compile_it()
+
+
 _MYSQL_COLUMN_COMMENTS = text(
     "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_COMMENT FROM information_schema.COLUMNS "
     "WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE()) AND COLUMN_COMMENT <> ''"
