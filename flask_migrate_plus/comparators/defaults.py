@@ -37,11 +37,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(f"alembic.autogenerate.compare.{__name__}")
 
-# MariaDB reports "no default" as NULL (SQL NULL) and "DEFAULT NULL" as the text 'NULL'.
-_MYSQL_COLUMN_DEFAULTS = text(
-    "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT FROM information_schema.COLUMNS "
-    "WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE()) AND COLUMN_DEFAULT IS NOT NULL "
-    "AND UPPER(COLUMN_DEFAULT) <> 'NULL'"
+_MYSQL_COLUMN_FACTS = text(
+    "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, COLUMN_COMMENT "
+    "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE()) "
+    "AND ((COLUMN_DEFAULT IS NOT NULL AND UPPER(COLUMN_DEFAULT) <> 'NULL') "
+    "OR COLUMN_COMMENT <> '')"
 )
 
 
@@ -92,10 +92,25 @@ def _compiled_once(arg: Any, autogen_context: AutogenContext) -> str:
         return compile_it()
 
 
-_MYSQL_COLUMN_COMMENTS = text(
-    "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_COMMENT FROM information_schema.COLUMNS "
-    "WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE()) AND COLUMN_COMMENT <> ''"
-)
+def _mysql_column_facts(
+    autogen_context: AutogenContext, schema: str | None
+) -> dict[tuple[str, str], tuple[str | None, str]]:
+    """(table, column) -> (default, comment) as ``information_schema`` has them, for the
+    columns with either: one query per schema per run, shared by defaults and comments."""
+    connection = autogen_context.connection
+    if connection is None:
+        return {}
+
+    def read() -> dict[tuple[str, str], tuple[str | None, str]]:
+        rows = connection.execute(_MYSQL_COLUMN_FACTS, {"schema": schema})
+        return {(row[0], row[1]): (_catalog_default(row[2]), row[3]) for row in rows}
+
+    return once_per_run(autogen_context, __name__, ("column_facts", schema), read)
+
+
+def _catalog_default(value: str | None) -> str | None:
+    # MariaDB reports "no default" as NULL (SQL NULL) and "DEFAULT NULL" as the text 'NULL'.
+    return None if value is None or value.upper() == "NULL" else value
 
 
 class _MysqlLostComments:
@@ -109,17 +124,8 @@ class _MysqlLostComments:
         self.previous(inspector, table, column_info)
         if column_info.get("comment") is not None:
             return
-        connection = self.autogen_context.connection
-        if connection is None:
-            return
-        schema = table.schema
-
-        def read() -> dict[tuple[str, str], str]:
-            rows = connection.execute(_MYSQL_COLUMN_COMMENTS, {"schema": schema})
-            return {(row[0], row[1]): row[2] for row in rows}
-
-        comment = once_per_run(self.autogen_context, __name__, ("column_comments", schema),
-                               read).get((table.name, column_info["name"]))
+        facts = _mysql_column_facts(self.autogen_context, table.schema)
+        comment = facts.get((table.name, column_info["name"]), (None, ""))[1] or None
         if comment is not None:
             column_info["comment"] = comment
 
@@ -136,47 +142,11 @@ def restore_mysql_comments(
         ).column_reflect
     return PriorityDispatchResult.CONTINUE
 
-def _compiled_once(arg: Any, autogen_context: AutogenContext) -> str:
-    """An expression default's SQL, compiled once per run for every equal expression.
-
-    Each model column holds its own ``func.now()`` or ``false()``; equal expressions have
-    the same SQLAlchemy cache key (structure and bound values), so the text compiled for
-    one serves every other column of the run. An expression without a usable key (or
-    with unhashable values) is compiled on its own.
-    """
-    dialect = autogen_context.dialect
-
-    def compile_it() -> str:
-        return str(arg.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-
-    cache_key = arg._generate_cache_key() if hasattr(arg, "_generate_cache_key") else None
-    if cache_key is None:
-        return compile_it()
-    try:
-        key = (cache_key.key, tuple(bind.effective_value for bind in cache_key.bindparams))
-        compiled = run_state(autogen_context, __name__).setdefault("compiled", {})
-        if key not in compiled:
-            compiled[key] = compile_it()
-        return str(compiled[key])
-    except TypeError:  # an unhashable bound value
-        return compile_it()
-
-
 def _mysql_catalog_default(
     autogen_context: AutogenContext, schema: str | None, tname: str, cname: str
 ) -> str | None:
     """The ``information_schema`` default of one column, read once per schema per run."""
-    connection = autogen_context.connection
-    if connection is None:
-        return None
-
-    def read() -> dict[tuple[str, str], str]:
-        rows = connection.execute(_MYSQL_COLUMN_DEFAULTS, {"schema": schema})
-        return {(row[0], row[1]): row[2] for row in rows}
-
-    return once_per_run(autogen_context, __name__, ("column_defaults", schema), read).get(
-        (tname, cname)
-    )
+    return _mysql_column_facts(autogen_context, schema).get((tname, cname), (None, ""))[0]
 
 
 def _reflected_default(
