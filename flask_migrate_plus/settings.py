@@ -16,6 +16,8 @@ from typing import Any
 
 import click
 
+from .lint.rules import ADVISORY_RULES
+
 #: The comparator plugins this package publishes (entry points ``flask_migrate_plus.<name>``).
 COMPARATORS = (
     "defaults",
@@ -77,7 +79,7 @@ class Settings:
     ignore_tables: tuple[str, ...] = DEFAULT_IGNORE_TABLES
     schemas: str | tuple[str, ...] | None = "auto"
     online: bool = False
-    lint_ignore: tuple[str, ...] = ()
+    lint_ignore: tuple[str, ...] = ADVISORY_RULES
 
     ddl_lock_timeout: float = 2.0
     ddl_retries: int = 5

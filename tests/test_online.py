@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from flask_migrate_plus.lint import lint_script
+from flask_migrate_plus.lint.rules import ADVISORY_RULES
 from flask_migrate_plus.settings import SettingsError, settings_from_config
 
 from cli_runner import FlaskApp, assert_one_line_error
@@ -234,6 +236,9 @@ def test_online_rewrite_round_trip(case: Case, backend: str, db_url: str,
         assert fragment in downgrade, f"{fragment!r} not in the downgrade:\n{downgrade}"
     for fragment in case.not_in_upgrade:
         assert fragment not in upgrade, f"{fragment!r} in the upgrade:\n{upgrade}"
+    # A script written online lints clean (the advisory type rules aside, as by default).
+    findings = lint_script(rev.path, "postgresql", ignore=ADVISORY_RULES)
+    assert findings == [], [f"{f.rule}: {f.locks}" for f in findings]
 
 
 @pytest.mark.backends("postgresql")
