@@ -38,7 +38,7 @@ from .partial import (
     revision_statements,
     server_name,
 )
-from .replaced import upgrade_replaced
+from .replaced import replacing_revision, upgrade_replaced
 from .transactions import RunRecorder, real_sqlite_transactions
 
 log = logging.getLogger("flask_migrate_plus")
@@ -349,8 +349,10 @@ def upgrade(
     _script_directory(config)
     if not sql:
         ensure_reachable(state)
-        with _migration_lock(state, sql), _running_migrations(state, config, sql):
-            upgrade_replaced(state, directory, x_arg)  # a database inside a squashed range
+        if replacing_revision(state, directory, x_arg) is not None:
+            # A database inside a squashed range: carried to the squashed revision first.
+            with _migration_lock(state, sql), _running_migrations(state, config, sql):
+                upgrade_replaced(state, directory, x_arg)
     check_revision_graph(state, config, revision)
     with _migration_lock(state, sql), _running_migrations(state, config, sql):
         if not sql:
