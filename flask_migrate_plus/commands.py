@@ -426,6 +426,12 @@ def current(directory: str | None = None, verbose: bool = False) -> tuple[str, .
     state = _state()
     config = _config(directory)
     ensure_reachable(state)
+    squashed = replacing_revision(state, directory)
+    if squashed is not None:  # Alembic cannot locate it: say where it stands
+        at = database_heads(state)
+        config.print_stdout("%s (replaced by squashed revision %s; run: flask %s upgrade)",
+                            at[0], squashed.revision, state.migrate.command)
+        return at
     command.current(config, verbose=verbose)
     interrupted = _interrupted(state, config)
     if interrupted is not None:
