@@ -47,7 +47,7 @@ from .partial import (
     revision_statements,
     server_name,
 )
-from .replaced import upgrade_replaced
+from .replaced import replacing_revision, upgrade_replaced
 from .rewrite.renames import QUESTION_OPTION, RENAMES_OPTION, Rename, parse_rename
 from .transactions import RunRecorder, real_sqlite_transactions
 
@@ -441,8 +441,10 @@ def upgrade(
     _script_directory(config)
     if not sql:
         ensure_reachable(state)
-        with _migration_lock(state, sql), _running_migrations(state, config, sql):
-            upgrade_replaced(state, directory, x_arg)  # a database inside a squashed range
+        if replacing_revision(state, directory, x_arg) is not None:
+            # A database inside a squashed range: carried to the squashed revision first.
+            with _migration_lock(state, sql), _running_migrations(state, config, sql):
+                upgrade_replaced(state, directory, x_arg)
     check_revision_graph(state, config, revision)
     with _migration_lock(state, sql), _running_migrations(state, config, sql):
         if not sql:
@@ -516,6 +518,12 @@ def current(directory: str | None = None, verbose: bool = False) -> tuple[str, .
     state = _state()
     config = _config(directory)
     ensure_reachable(state)
+    squashed = replacing_revision(state, directory)
+    if squashed is not None:  # Alembic cannot locate it: say where it stands
+        at = database_heads(state)
+        config.print_stdout("%s (replaced by squashed revision %s; run: flask %s upgrade)",
+                            at[0], squashed.revision, state.migrate.command)
+        return at
     command.current(config, verbose=verbose)
     interrupted = _interrupted(state, config)
     if interrupted is not None:

@@ -41,25 +41,32 @@ def kept_folder(squashed: Script) -> Path:
     return Path(squashed.path).parent / SQUASHED_FOLDER / squashed.revision
 
 
+def replacing_revision(state: MigrateState, directory: str | None,
+                       x_arg: Any = None) -> Script | None:
+    """The squashed revision that replaces the one the database sits at, if it does."""
+    heads = database_heads(state)
+    if len(heads) != 1:
+        return None
+    script = ScriptDirectory.from_config(state.migrate.get_config(directory, x_arg=x_arg))
+    if heads[0] in _known(script):
+        return None
+    return replaced_revisions(script).get(heads[0])  # None: the guard says what to do
+
+
 def upgrade_replaced(state: MigrateState, directory: str | None, x_arg: Any = None) -> None:
     """When the database sits at a revision a squash replaced, run the kept files to the end
     of the squashed range and stamp the squashed revision; otherwise do nothing."""
-    heads = database_heads(state)
-    if len(heads) != 1:
-        return
-    config = state.migrate.get_config(directory, x_arg=x_arg)
-    script = ScriptDirectory.from_config(config)
-    if heads[0] in _known(script):
-        return
-    squashed = replaced_revisions(script).get(heads[0])
+    squashed = replacing_revision(state, directory, x_arg)
     if squashed is None:
-        return  # an unknown revision: the revision-graph guard says what to do
+        return
+    at = database_heads(state)[0]
     replaced = [str(old) for old in squashed.module.replaces]
     log.info("The database is at %s, which squashed revision %s replaces: running the kept "
-             "revisions up to %s first", heads[0], squashed.revision, replaced[-1])
+             "revisions up to %s first", at, squashed.revision, replaced[-1])
     old_config = _kept_config(state, directory, x_arg, kept_folder(squashed))
     command.upgrade(old_config, replaced[-1])
-    command.stamp(config, squashed.revision, purge=True)
+    command.stamp(state.migrate.get_config(directory, x_arg=x_arg), squashed.revision,
+                  purge=True)
 
 
 def _known(script: ScriptDirectory) -> set[str]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from backends import admin_url
 from cli_runner import FlaskApp, assert_one_line_error
 from history_project import write_revision, write_standard_history
 
@@ -160,3 +162,17 @@ def test_a_range_of_revisions(tmp_path: Path, db_url: str) -> None:
     assert_one_line_error(app.db("test", "--from", "nope"), "nope")
     assert_one_line_error(app.db("test", "--from", "r3_post", "--to", "r1_author"),
                           "comes after")
+
+
+@pytest.mark.backends("postgresql", "mariadb")
+def test_backend_url_names_the_server(tmp_path: Path, db_url: str, backend: str) -> None:
+    app = _project(tmp_path, db_url)
+    server = admin_url(backend)
+    result = app.ok("test", "--backend-url", server.render_as_string(hide_password=False))
+    (throwaway,) = re.findall(r"throwaway database: (\S+)", result.stdout)
+    assert make_url(throwaway).username == server.username
+    assert "3 revision(s) passed" in result.stdout
+    wrong = server.set(port=1)  # nothing listens there
+    assert_one_line_error(
+        app.db("test", "--backend-url", wrong.render_as_string(hide_password=False)),
+        "cannot create a throwaway database on", "--backend-url")

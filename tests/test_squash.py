@@ -68,6 +68,8 @@ def test_six_revisions_squashed_build_the_same_database(
         # From revision 3: the guard names the way, then upgrade carries it over.
         assert_one_line_error(app.db("check"), "s3_points", f"squashed revision {rev} replaces",
                               "flask db upgrade")
+        assert (f"s3_points (replaced by squashed revision {rev}; run: flask db upgrade)"
+                in app.ok("current").stdout)
         app.ok("upgrade")
         assert rev in app.ok("current").stdout
         assert describe_differences(unsquashed, _snapshot(db_url)) == []
