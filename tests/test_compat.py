@@ -29,7 +29,7 @@ def _params(command: click.Command) -> dict[str, tuple]:
 
 
 #: Options this package adds to a Flask-Migrate command (each in the README), by command.
-OUR_OPTIONS: dict[str, set[str]] = {"migrate": {"online"}}
+OUR_OPTIONS: dict[str, set[str]] = {"migrate": {"online", "renames", "question"}}
 
 
 def _theirs_only(name: str, params: dict[str, tuple]) -> dict[str, tuple]:
