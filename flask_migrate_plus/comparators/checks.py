@@ -245,7 +245,9 @@ def _as_op_constraint(check: _Check, spelled: str | None = None) -> sa.CheckCons
     return _new_constraint(table.name, table.schema, name, check.text)
 
 
-def _name_for_new(table_name: str, check: _Check, dialect_name: str = "") -> str:
+def _name_for_new(
+    table_name: str, check: _Check, dialect_name: str = "", taken: set[str] | None = None
+) -> str:
     """A name for a model CHECK that has none: its own, the one the server would give it
     (PostgreSQL), or one derived from its text.
 
@@ -253,10 +255,10 @@ def _name_for_new(table_name: str, check: _Check, dialect_name: str = "") -> str
     """
     if check.name is not None:
         return check.name
-    table = check.constraint.table if isinstance(check.constraint.table, sa.Table) else None
-    if table is not None:
+    table = getattr(check.constraint, "parent", None)
+    if isinstance(table, sa.Table):
         columns = columns_named_in(check.text, table.columns.keys(), dialect_name)
-        given = server_given_name("ck", table_name, columns, dialect_name)
+        given = server_given_name("ck", table_name, columns, dialect_name, taken or set())
         if given is not None:
             return conv(given)
     return conv(check_name(table_name, check.normalized))
@@ -308,8 +310,10 @@ def _compare_check_constraints(
         return PriorityDispatchResult.CONTINUE  # "none found" would only mean "cannot tell"
     if _catalog_checks(autogen_context, schema) is None:  # unknown: no guess either way
         in_model = [check for check in in_model if not check.column_level]
+    # Every CHECK name the table has or keeps: a name the server would choose must not be one.
+    taken = {str(c.name) for c in in_database if c.name} | {str(c.name) for c in in_model if c.name}
     in_model, pairs = _pair(in_model, in_database)
-    table_ops = _add_ops(autogen_context, schema, tname, in_model, in_database)
+    table_ops = _add_ops(autogen_context, schema, tname, in_model, in_database, taken)
     # Only batch mode recreates tables (without it SQLite can change no CHECK at all).
     batch = bool(autogen_context.opts.get("render_as_batch"))
     unnamed_lost = batch and dialect.name in _UNNAMED_LOST_ON_RECREATE
@@ -363,9 +367,10 @@ def _reflects_checks(autogen_context: AutogenContext, tname: str, schema: str | 
 
 def _add_ops(
     autogen_context: AutogenContext, schema: str | None, tname: str,
-    in_model: list[_Check], in_database: list[_Check],
+    in_model: list[_Check], in_database: list[_Check], taken: set[str] | None = None,
 ) -> list[MigrateOperation]:
     """Create each model CHECK left unmatched; first drop the database's one of that name."""
+    taken = set() if taken is None else taken
     from alembic.operations import ops
 
     table_ops: list[MigrateOperation] = []
@@ -376,7 +381,8 @@ def _add_ops(
             check.constraint, check.name, "check_constraint", False, compare_to
         ):
             continue
-        name = _name_for_new(tname, check, autogen_context.dialect.name)
+        name = _name_for_new(tname, check, autogen_context.dialect.name, taken)
+        taken.add(str(name))
         if old is not None:
             table_ops.append(ops.DropConstraintOp.from_constraint(_as_op_constraint(old, name)))
             log.info("Detected changed check constraint %r on table %r: %r -> %r",

@@ -17,7 +17,7 @@ and cut with a stable hash below the shortest identifier limit of our servers.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.sql.elements import _truncated_label, conv
@@ -144,7 +144,8 @@ def _postgresql_object_name(name1: str, name2: str | None, label: str) -> str:
 
 
 def server_given_name(
-    kind: str, table: str, columns: Sequence[str], dialect_name: str
+    kind: str, table: str, columns: Sequence[str], dialect_name: str,
+    taken: Collection[str] = (),
 ) -> str | None:
     """The name the server gives an unnamed unique (``uq``), foreign key (``fk``) or CHECK
     (``ck``) constraint added to an existing table; None where it cannot be known ahead.
@@ -152,13 +153,20 @@ def server_given_name(
     With it, a script adding such a constraint builds what ``create_all`` would have built,
     and its downgrade drops the constraint under the name it really has. PostgreSQL names
     one ``<table>_<columns>_key`` / ``_fkey`` / ``_check`` (a CHECK over several columns or
-    none: ``<table>_check``); MariaDB names a unique key after its first column.
+    none: ``<table>_check``), numbering the word (``check1``, ``check2``) past a name in
+    ``taken``; MariaDB names a unique key after its first column.
     """
     if dialect_name == "postgresql":
-        if kind == "ck" and len(set(columns)) != 1:
-            return _postgresql_object_name(table, None, "check")
-        joined = "_".join(dict.fromkeys(columns) if kind == "ck" else columns)
-        return _postgresql_object_name(table, joined, _POSTGRESQL_LABELS[kind])
+        second = None
+        if kind != "ck" or len(set(columns)) == 1:
+            second = "_".join(dict.fromkeys(columns) if kind == "ck" else columns)
+        label = _POSTGRESQL_LABELS[kind]
+        name = _postgresql_object_name(table, second, label)
+        number = 0
+        while name in taken:
+            number += 1
+            name = _postgresql_object_name(table, second, f"{label}{number}")
+        return name
     if dialect_name in ("mysql", "mariadb") and kind == "uq" and columns:
         return columns[0][:64]
     return None
