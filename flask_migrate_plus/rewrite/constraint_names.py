@@ -9,6 +9,7 @@ A ``drop_constraint`` of one of SQLite's unnamed keys is named as the batch bloc
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,7 +30,8 @@ console = logging.getLogger("flask_migrate_plus")
 
 
 def name_constraints(
-    upgrade_ops: ops.UpgradeOps, dialect_name: str = "", metadata: Any = None
+    upgrade_ops: ops.UpgradeOps, dialect_name: str = "",
+    tables: Mapping[str, sa.Table] | None = None,
 ) -> list[str]:
     """Give every new unnamed constraint the name the server would give it where that is
     known (``schema.names.server_given_name``), else a deterministic one; return the names
@@ -45,7 +47,7 @@ def name_constraints(
             given = server_given_name("uq", op.table_name, op.columns, dialect_name)
             fallback = made_up_name("uq", op.table_name, op.columns)
         elif isinstance(op, ops.CreateCheckConstraintOp):
-            columns = _columns_named(op, metadata, dialect_name)
+            columns = _columns_named(op, tables or {}, dialect_name)
             given = server_given_name("ck", op.table_name, columns, dialect_name)
             fallback = check_name(op.table_name, str(op.condition))
         else:
@@ -56,10 +58,11 @@ def name_constraints(
     return made
 
 
-def _columns_named(op: ops.CreateCheckConstraintOp, metadata: Any, dialect_name: str) -> list[str]:
-    """The columns of the CHECK's table that its text names."""
-    key = f"{op.schema}.{op.table_name}" if op.schema else op.table_name
-    table = None if metadata is None else metadata.tables.get(key)
+def _columns_named(
+    op: ops.CreateCheckConstraintOp, tables: Mapping[str, sa.Table], dialect_name: str
+) -> list[str]:
+    """The columns of the CHECK's table (in the models) that its text names."""
+    table = tables.get(f"{op.schema}.{op.table_name}" if op.schema else op.table_name)
     if table is None:
         return []
     return columns_named_in(str(op.condition), table.columns.keys(), dialect_name)
@@ -96,11 +99,9 @@ def name_unnamed_drops(upgrade_ops: ops.UpgradeOps) -> list[str]:
 
 def name_constraints_pass(autogen_context: Any, upgrade_ops: ops.UpgradeOps) -> None:
     """The pass: name what needs a name, and say so once."""
-    dialect = autogen_context.dialect
-    metadata = getattr(autogen_context, "metadata", None)
-    if isinstance(metadata, list | tuple):
-        metadata = metadata[0] if len(metadata) == 1 else None
-    made = name_constraints(upgrade_ops, dialect.name, metadata) + name_unnamed_drops(upgrade_ops)
+    tables = autogen_context.table_key_to_table
+    made = (name_constraints(upgrade_ops, autogen_context.dialect.name, tables)
+            + name_unnamed_drops(upgrade_ops))
     if made:
         console.warning(
             "Unnamed constraints got names in the script (%s); set a naming_convention on the "
