@@ -10,8 +10,11 @@ For the length of one run this module
 
 - moves every object that exists when the run starts out of the collector's reach
   (``gc.freeze()``): the models and modules outlive the run, tracing them finds nothing;
-- keeps the young generations collected as usual (short-lived cycles are still freed, so
-  memory stays bounded) but holds back full collections of the oldest generation.
+- collects the youngest generation less often: nearly every object a run allocates lives
+  until the run ends, so a young collection every 700 allocations traces the same new
+  objects again and again to free almost nothing (short-lived cycles are still freed, every
+  ``YOUNG`` allocations, so memory stays bounded);
+- holds back full collections of the oldest generation.
 
 Afterwards the process gets its collector back as it was: thresholds restored, the frozen
 objects returned (``gc.unfreeze()``). The run's own objects become garbage when it ends,
@@ -27,6 +30,10 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+#: The youngest generation's threshold during a run (CPython's default is 700): a young
+#: collection per this many new container objects.
+YOUNG = 50_000
+
 #: The oldest generation's threshold during a run: high enough that no full collection
 #: starts in a run of thousands of tables.
 HELD_BACK = 1_000_000
@@ -34,12 +41,13 @@ HELD_BACK = 1_000_000
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Freeze what exists and hold back full collections; put everything back afterwards."""
+    """Freeze what exists, collect the young less often and hold back full collections;
+    put everything back afterwards."""
     thresholds = gc.get_threshold()
     freeze = gc.isenabled() and gc.get_freeze_count() == 0
     if freeze:
         gc.freeze()
-    gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], HELD_BACK))
+    gc.set_threshold(max(thresholds[0], YOUNG), thresholds[1], max(thresholds[2], HELD_BACK))
     try:
         yield
     finally:
