@@ -104,6 +104,15 @@ def every_kind(backend: str) -> sa.MetaData:
                                 **({} if backend == "mariadb" else  # MariaDB: never deferred
                                    {"deferrable": True, "initially": "DEFERRED"})),
     )
+    if backend == "postgresql":
+        # Identity columns with options, two in one table (the other keys are SERIAL).
+        sa.Table(
+            "identities", metadata,
+            sa.Column("id", sa.BigInteger, sa.Identity(always=True, start=5, increment=3,
+                                                       minvalue=1, maxvalue=10_000, cycle=True,
+                                                       cache=2), primary_key=True),
+            sa.Column("other", sa.SmallInteger, sa.Identity(start=-1, increment=-1)),
+        )
     return metadata
 
 
@@ -254,6 +263,25 @@ def test_bulk_records_equal_the_dialect_records_with_the_same_warnings(db_url: s
     messages = sorted(str(w.message) for w in ours_warned)
     assert messages == sorted(str(w.message) for w in dialect_warned)
     assert any("expression-based index ix_gen_expr" in m for m in messages)
+
+
+@pytest.mark.backends("postgresql")
+def test_postgresql_identity_sequences_found_by_dependency(db_url: str) -> None:
+    engine = build("postgresql", db_url)
+    statements: list[str] = []
+    with engine.connect() as connection:
+        sa.event.listen(connection, "before_cursor_execute",
+                        lambda _c, _cur, statement, *_: statements.append(statement))
+        ours = reflection_cache(connection, WITH_CATALOG)
+    columns = {column["name"]: column for column in ours["columns"][(None, "identities")]}
+    assert columns["id"]["identity"] == {
+        "always": True, "start": 5, "increment": 3, "minvalue": 1, "maxvalue": 10_000,
+        "cache": 2, "cycle": True}
+    assert columns["other"]["identity"]["increment"] == -1
+    serial = {column["name"]: column for column in ours["columns"][(None, "parent")]}["id"]
+    assert "identity" not in serial
+    assert any("pg_catalog.pg_depend" in statement for statement in statements)
+    assert not any("pg_get_serial_sequence" in statement for statement in statements)
 
 
 @pytest.mark.backends("sqlite")

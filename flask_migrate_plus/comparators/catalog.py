@@ -2,16 +2,22 @@
 
 Alembic reflects the compared tables through the inspector's ``get_multi_*`` methods and
 keeps the records in the inspector's cache (``alembic_<kind>`` entries), where its own
-comparison and ours read them. Where a dialect reads those one table at a time, this plugin
-fills the same entries first, from a few statements whatever the number of tables, with the
-records the dialect would have made (``schema.sqlite_catalog``). Alembic then finds them
-cached and reads nothing more. It detects nothing and changes no result; switch it off with
-``~flask_migrate_plus.catalog`` to have the dialect reflect every table itself.
+comparison and ours read them. Where a dialect reads those slowly, this plugin fills the
+same entries first with the records the dialect would have made, and Alembic finds them
+cached:
+
+- SQLite: every kind, from four statements whatever the number of tables, where the dialect
+  reads eleven per table (``schema.sqlite_catalog``);
+- PostgreSQL: the columns, by the dialect's own query with a cheaper identity-sequence
+  lookup (``schema.postgresql_catalog``).
+
+It detects nothing and changes no result; switch it off with ``~flask_migrate_plus.catalog``
+to have the dialect reflect every table itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from alembic.runtime.plugins import Plugin
@@ -35,6 +41,27 @@ def compared_tables(autogen_context: AutogenContext, schema: str | None) -> list
             if autogen_context.run_name_filters(name, "table", {"schema_name": schema})]
 
 
+Reader = Callable[[Any, "str | None", list[str], dict[Any, Any]], dict[str, dict[Any, Any]]]
+
+
+def catalog_reader(dialect: Any) -> Reader | None:
+    """The bulk reader for this dialect, None where the dialect's own reflection is kept."""
+    # Imported here: ``import alembic`` loads this plugin in every environment, and each
+    # reader loads its SQLAlchemy dialect, which an application on another server never needs.
+    if dialect.name == "sqlite":
+        from ..schema import sqlite_catalog
+
+        if sqlite_catalog.supported(dialect):
+            return lambda connection, schema, names, _cache: sqlite_catalog.read_catalog(
+                connection, schema, names)
+    elif dialect.name == "postgresql":
+        from ..schema import postgresql_catalog
+
+        if postgresql_catalog.supported(dialect):
+            return postgresql_catalog.read_catalog
+    return None
+
+
 def fill_reflection_cache(
     autogen_context: AutogenContext, upgrade_ops: Any, schemas: Collection[str | None]
 ) -> PriorityDispatchResult:
@@ -44,21 +71,14 @@ def fill_reflection_cache(
     except ImportError:  # Alembic's cache changed shape: let it reflect as it does
         return PriorityDispatchResult.CONTINUE
     connection = autogen_context.connection
-    if connection is None or connection.dialect.name != "sqlite":
-        return PriorityDispatchResult.CONTINUE
-    # Imported here: ``import alembic`` loads this plugin in every environment, and the
-    # reader loads SQLAlchemy's SQLite dialect, which an application on another server
-    # never needs.
-    from ..schema import sqlite_catalog
-
-    if not sqlite_catalog.supported(connection.dialect):
+    read = catalog_reader(connection.dialect) if connection is not None else None
+    if read is None:
         return PriorityDispatchResult.CONTINUE
     cache = autogen_context.inspector.info_cache
     kinds = [kind for kind in _INSP_KEYS if f"alembic_{kind}" not in cache]
     merged: dict[str, dict[Any, Any]] = {kind: {} for kind in kinds}
     for schema in schemas:
-        catalog = sqlite_catalog.read_catalog(
-            connection, schema, compared_tables(autogen_context, schema))
+        catalog = read(connection, schema, compared_tables(autogen_context, schema), cache)
         for kind in kinds:
             if kind in catalog:
                 merged[kind].update(catalog[kind])
@@ -72,6 +92,7 @@ def setup(plugin: Plugin) -> None:
     """First in the "schema" target, before Alembic's table comparison reflects anything."""
     register_renderers()
     install(plugin)
-    plugin.add_autogenerate_comparator(
-        fill_reflection_cache, "schema", qualifier="sqlite", priority=DispatchPriority.FIRST
-    )
+    for dialect in ("sqlite", "postgresql"):
+        plugin.add_autogenerate_comparator(
+            fill_reflection_cache, "schema", qualifier=dialect, priority=DispatchPriority.FIRST
+        )
