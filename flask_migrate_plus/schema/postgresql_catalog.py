@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine.reflection import ObjectKind, ObjectScope
@@ -91,7 +91,7 @@ def _with_identity_by_dependency(query: sa.Select[Any]) -> sa.Select[Any] | None
         sa.column("refobjid"), sa.column("refobjsubid"), sa.column("deptype"),
         schema="pg_catalog",
     )
-    pg_class = sa.literal_column("'pg_catalog.pg_class'::regclass")
+    pg_class: sa.ColumnElement[Any] = sa.literal_column("'pg_catalog.pg_class'::regclass")
     sequence = (
         sa.select(depend.c.objid)
         .where(
@@ -114,4 +114,4 @@ def _with_identity_by_dependency(query: sa.Select[Any]) -> sa.Select[Any] | None
         return None
 
     rewritten = visitors.replacement_traverse(query, {}, replace)
-    return rewritten if replaced else None
+    return cast("sa.Select[Any]", rewritten) if replaced else None
