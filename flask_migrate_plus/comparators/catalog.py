@@ -9,7 +9,11 @@ cached:
 - SQLite: every kind, from four statements whatever the number of tables, where the dialect
   reads eleven per table (``schema.sqlite_catalog``);
 - PostgreSQL: the columns, by the dialect's own query with a cheaper identity-sequence
-  lookup (``schema.postgresql_catalog``).
+  lookup (``schema.postgresql_catalog``);
+- MySQL/MariaDB: no cache entry, but each table's ``SHOW CREATE TABLE`` text, read by the
+  statements the dialect would run and parsed into the dialect's own per-table cache, is
+  kept for the run, so that our comparators query ``information_schema`` only when a text
+  says there is something to find (``schema.mysql_catalog``).
 
 It detects nothing and changes no result; switch it off with ``~flask_migrate_plus.catalog``
 to have the dialect reflect every table itself.
@@ -71,10 +75,20 @@ def fill_reflection_cache(
     except ImportError:  # Alembic's cache changed shape: let it reflect as it does
         return PriorityDispatchResult.CONTINUE
     connection = autogen_context.connection
-    read = catalog_reader(connection.dialect) if connection is not None else None
-    if read is None:
+    if connection is None:
         return PriorityDispatchResult.CONTINUE
     cache = autogen_context.inspector.info_cache
+    from ..schema import mysql_catalog
+
+    if mysql_catalog.supported(connection.dialect):
+        for schema in schemas:
+            texts = mysql_catalog.read_create_texts(
+                connection, schema, compared_tables(autogen_context, schema), cache)
+            mysql_catalog.keep_for_run(autogen_context, schema, texts)
+        return PriorityDispatchResult.CONTINUE
+    read = catalog_reader(connection.dialect)
+    if read is None:
+        return PriorityDispatchResult.CONTINUE
     kinds = [kind for kind in _INSP_KEYS if f"alembic_{kind}" not in cache]
     merged: dict[str, dict[Any, Any]] = {kind: {} for kind in kinds}
     for schema in schemas:
@@ -92,7 +106,7 @@ def setup(plugin: Plugin) -> None:
     """First in the "schema" target, before Alembic's table comparison reflects anything."""
     register_renderers()
     install(plugin)
-    for dialect in ("sqlite", "postgresql"):
+    for dialect in ("sqlite", "postgresql", "mysql", "mariadb"):
         plugin.add_autogenerate_comparator(
             fill_reflection_cache, "schema", qualifier=dialect, priority=DispatchPriority.FIRST
         )

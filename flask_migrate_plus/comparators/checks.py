@@ -46,6 +46,7 @@ from ..ops.checks import RestateCheckOp
 from ..ops.notes import ImpliedOp
 from ..ops.verbatim import VerbatimSQL
 from ..rewrite import install
+from ..schema import mysql_catalog
 from ..schema.batch import batch_rebuilds
 from ..schema.names import check_name, columns_named_in, model_name, server_given_name
 from ..schema.run_state import once_per_run, run_state
@@ -175,6 +176,8 @@ def _catalog_checks(
     dialect = autogen_context.dialect
     if not getattr(dialect, "is_mariadb", False) or autogen_context.connection is None:
         return {}
+    if not mysql_catalog.may_have_checks(autogen_context, schema):
+        return {}  # no table's text says CHECK
     cache = run_state(autogen_context, __name__)
     if schema not in cache:
         try:

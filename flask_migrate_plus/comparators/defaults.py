@@ -7,7 +7,9 @@ literal and flaps for ``random()``. We normalise both texts (see ``sql.server_de
 compare them in Python. Computed and identity columns are left to Alembic.
 
 MariaDB's reflection loses some expression defaults (``lcase('X')`` comes back as None); for
-those the column's ``information_schema`` default is read, in one query per schema per run.
+those the column's ``information_schema`` default is read, in one query per schema per run,
+when the table's ``SHOW CREATE TABLE`` text gives a column a default reflection did not
+return (``schema.mysql_catalog``).
 It also loses the comment of a column whose default literal holds a quote (``DEFAULT 'it\\'s'
 COMMENT '...'``): the comment is read from the same catalog row, so that Alembic's comment
 comparison does not propose it again on every run.
@@ -26,6 +28,7 @@ from sqlalchemy import types as sqltypes
 
 from ..ops import register_renderers
 from ..rewrite import install
+from ..schema import mysql_catalog
 from ..schema.run_state import once_per_run, run_state
 from ..sql.dialects import dialect_family
 from ..sql.server_defaults import Normalized, normalize_default
@@ -122,7 +125,8 @@ class _MysqlLostComments:
 
     def column_reflect(self, inspector: Any, table: Any, column_info: dict) -> None:
         self.previous(inspector, table, column_info)
-        if column_info.get("comment") is not None:
+        if column_info.get("comment") is not None or not mysql_catalog.may_have(
+                self.autogen_context, table.schema, table.name, column_info["name"], "comment"):
             return
         facts = _mysql_column_facts(self.autogen_context, table.schema)
         comment = facts.get((table.name, column_info["name"]), (None, ""))[1] or None
@@ -146,6 +150,8 @@ def _mysql_catalog_default(
     autogen_context: AutogenContext, schema: str | None, tname: str, cname: str
 ) -> str | None:
     """The ``information_schema`` default of one column, read once per schema per run."""
+    if not mysql_catalog.may_have(autogen_context, schema, tname, cname, "default"):
+        return None  # its line gives it none: nothing was lost
     return _mysql_column_facts(autogen_context, schema).get((tname, cname), (None, ""))[0]
 
 

@@ -62,6 +62,7 @@ from sqlalchemy.sql.elements import UnaryExpression, conv
 
 from ..ops import register_renderers
 from ..rewrite import install
+from ..schema import mysql_catalog
 from ..schema.batch import REBUILD_LOSSES, batch_cannot_rebuild
 from ..schema.names import model_name, stored_name
 from ..schema.reflection import reflected_index_records
@@ -374,6 +375,8 @@ def _sqlite_index_ddl(autogen_context: AutogenContext, schema: str | None) -> di
 
 def _mysql_descending(autogen_context: AutogenContext, schema: str | None) -> dict[Any, Any]:
     """``{(table, index): {column, ...}}``: the DESC columns, from one STATISTICS read."""
+    if not mysql_catalog.may_have_descending(autogen_context, schema):
+        return {}  # no table's text says DESC
 
     def read() -> dict[tuple[str, str], set[str]]:
         rows = autogen_context.connection.execute(  # type: ignore[union-attr]
