@@ -34,6 +34,7 @@ from sqlalchemy.exc import CompileError
 
 from ..ops import register_renderers
 from ..rewrite import install
+from ..schema.run_state import run_state
 from ..schema.types import compiled_by_application, implementation
 from ..sql.dialects import dialect_family
 
@@ -205,6 +206,42 @@ def stored_ddl(type_: sqltypes.TypeEngine, dialect: Dialect) -> str:
     return ddl
 
 
+def _text_only_verdicts() -> frozenset[Any]:
+    """Alembic's ``compare_type`` methods whose verdict depends on nothing but the two types'
+    DDL texts (MySQL's, but for two ENUMs)."""
+    from alembic.ddl.impl import DefaultImpl
+    from alembic.ddl.mysql import MySQLImpl
+
+    return frozenset({DefaultImpl.compare_type, MySQLImpl.compare_type})
+
+
+_TEXT_ONLY_VERDICTS = _text_only_verdicts()
+
+
+def _alembic_reports_change(
+    autogen_context: AutogenContext, conn_col: Column, metadata_col: Column
+) -> bool:
+    """``impl.compare_type``, asked once per run for each distinct pair of DDL texts where its
+    verdict depends on the texts alone: a schema repeats a few type pairs over many columns,
+    and Alembic tokenises both texts with regular expressions on every call."""
+    impl: Any = autogen_context.migration_context.impl
+    if (
+        type(impl).compare_type not in _TEXT_ONLY_VERDICTS
+        or isinstance(conn_col.type, sqltypes.Enum)
+        or isinstance(metadata_col.type, sqltypes.Enum)
+    ):
+        return bool(impl.compare_type(conn_col, metadata_col))
+    process = impl.dialect.type_compiler.process
+    try:
+        key = (process(conn_col.type), process(metadata_col.type))
+    except CompileError:
+        return bool(impl.compare_type(conn_col, metadata_col))  # raises as Alembic would
+    verdicts = run_state(autogen_context, __name__).setdefault("verdicts", {})
+    if key not in verdicts:
+        verdicts[key] = bool(impl.compare_type(conn_col, metadata_col))
+    return bool(verdicts[key])
+
+
 def compare_type(
     autogen_context: AutogenContext,
     alter_column_op: AlterColumnOp,
@@ -245,7 +282,7 @@ def compare_type(
 
     # Alembic's own verdict, asked here rather than in its LAST step so that the types are
     # compiled once: most columns match, and only a reported change needs a second look.
-    if not autogen_context.migration_context.impl.compare_type(conn_col, metadata_col):
+    if not _alembic_reports_change(autogen_context, conn_col, metadata_col):
         return PriorityDispatchResult.STOP
     alter_column_op.existing_type = conn_type
     raw_differs = _ddl(conn_type, dialect) != _ddl(model_type, dialect)

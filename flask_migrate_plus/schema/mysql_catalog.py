@@ -108,38 +108,55 @@ def read_create_texts(
 # -- what the texts say, for one run ------------------------------------------------------------
 
 
+class _SchemaTexts:
+    """What one schema's texts say, each answer worked out once per run."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = texts
+        self.words: dict[str, bool] = {}
+        #: table -> (columns whose line gives a default, ... a comment, every column)
+        self.columns: dict[str, tuple[set[str], set[str], set[str]]] = {}
+
+    def say(self, word: re.Pattern[str]) -> bool:
+        if word.pattern not in self.words:
+            self.words[word.pattern] = any(word.search(text) for text in self.texts.values())
+        return self.words[word.pattern]
+
+    def column_facts(self, table: str) -> tuple[set[str], set[str], set[str]] | None:
+        if table not in self.columns:
+            if table not in self.texts:
+                return None
+            lines = column_lines(self.texts[table])
+            self.columns[table] = (
+                {name for name, line in lines.items() if _DEFAULT.search(line)},
+                {name for name, line in lines.items() if _COMMENT.search(line)},
+                set(lines),
+            )
+        return self.columns[table]
+
+
 def keep_for_run(
     autogen_context: AutogenContext, schema: str | None, texts: dict[str, str] | None
 ) -> None:
     """Keep ``schema``'s texts (None: unknown) for the questions below, for this run."""
-    run_state(autogen_context, __name__)[("texts", schema)] = texts
+    run_state(autogen_context, __name__)[schema] = (
+        _SchemaTexts(texts) if texts is not None else None)
 
 
-def _texts(autogen_context: AutogenContext, schema: str | None) -> dict[str, str] | None:
-    return run_state(autogen_context, __name__).get(("texts", schema))
-
-
-def _any_text_says(autogen_context: AutogenContext, schema: str | None, word: re.Pattern[str]
-                   ) -> bool:
-    """Whether any text of ``schema`` has ``word`` (True when the texts are unknown); worked
-    out once per run."""
-    texts = _texts(autogen_context, schema)
-    if texts is None:
-        return True
-    answers = run_state(autogen_context, __name__).setdefault(("says", schema), {})
-    if word.pattern not in answers:
-        answers[word.pattern] = any(word.search(text) for text in texts.values())
-    return bool(answers[word.pattern])
+def _said(autogen_context: AutogenContext, schema: str | None) -> _SchemaTexts | None:
+    return run_state(autogen_context, __name__).get(schema)
 
 
 def may_have_checks(autogen_context: AutogenContext, schema: str | None) -> bool:
     """Whether a table of ``schema`` might have a CHECK constraint."""
-    return _any_text_says(autogen_context, schema, _CHECK)
+    said = _said(autogen_context, schema)
+    return said is None or said.say(_CHECK)
 
 
 def may_have_descending(autogen_context: AutogenContext, schema: str | None) -> bool:
     """Whether an index of ``schema`` might have a descending column."""
-    return _any_text_says(autogen_context, schema, _DESC)
+    said = _said(autogen_context, schema)
+    return said is None or said.say(_DESC)
 
 
 def may_have(
@@ -147,16 +164,11 @@ def may_have(
 ) -> bool:
     """Whether ``column``'s line gives it a ``fact`` ("default" or "comment") that is not
     ``DEFAULT NULL``; True when the line is unknown."""
-    texts = _texts(autogen_context, schema)
-    if texts is None or table not in texts:
+    said = _said(autogen_context, schema)
+    facts = said.column_facts(table) if said is not None else None
+    if facts is None or column not in facts[2]:
         return True
-    lines = run_state(autogen_context, __name__).setdefault(("lines", schema), {})
-    if table not in lines:
-        lines[table] = column_lines(texts[table])
-    line = lines[table].get(column)
-    if line is None:
-        return True
-    return (_DEFAULT if fact == "default" else _COMMENT).search(line) is not None
+    return column in facts[0 if fact == "default" else 1]
 
 
 def column_lines(text: str) -> dict[str, str]:
