@@ -130,3 +130,30 @@ def test_plain_alembic_runs_are_left_alone(
     before = _state()
     assert project.diff(_models()) == []
     assert observer.seen and all(seen == before for seen in observer.seen)
+
+
+class _Cycle:
+    """An object in a reference cycle: only the cyclic collector can free it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_garbage_made_during_a_run_is_freed_by_the_next_collection(
+    tmp_path: Path, db_url: str, restore_gc: None
+) -> None:
+    import weakref
+
+    made: list[weakref.ref[_Cycle]] = []
+
+    class Maker(Observer):
+        def __call__(self, *args: Any) -> bool:
+            made.append(weakref.ref(_Cycle()))  # garbage as soon as it is made
+            return super().__call__(*args)
+
+    project = _project(tmp_path, db_url, Maker())
+    before = _state()
+    assert project.diff(_models()) == []
+    assert made and _state() == before
+    gc.collect()
+    assert all(ref() is None for ref in made), "nothing the run made stays out of reach"

@@ -17,8 +17,12 @@ For the length of one run this module
 - holds back full collections of the oldest generation.
 
 Afterwards the process gets its collector back as it was: thresholds restored, the frozen
-objects returned (``gc.unfreeze()``). The run's own objects become garbage when it ends,
-for plain Alembic as for us; the next full collection frees them, as it would have anyway.
+objects returned (``gc.unfreeze()``). The objects the run made on the way join the oldest
+generation with them, without a last young collection tracing them all on their way out
+(``gc.freeze()`` then ``gc.unfreeze()`` moves the young generations there as one block): they
+are the reflected schema, alive until the run's caller lets go of it. It becomes garbage
+when the run ends, for plain Alembic as for us, and the next full collection frees it, as
+it would have anyway, with the few short-lived cycles made since the last young collection.
 When the process has frozen objects of its own (a pre-forking server calls ``gc.freeze()``)
 or has switched the collector off, only the thresholds change, so ``gc.unfreeze()`` never
 releases objects someone else froze.
@@ -53,4 +57,5 @@ def gc_paused() -> Iterator[None]:
     finally:
         gc.set_threshold(*thresholds)
         if freeze:
-            gc.unfreeze()
+            gc.freeze()  # the run's survivors too, untraced ...
+            gc.unfreeze()  # ... and everything back in the oldest generation
