@@ -232,11 +232,16 @@ def _alembic_reports_change(
     ):
         return bool(impl.compare_type(conn_col, metadata_col))
     process = impl.dialect.type_compiler.process
+    state = run_state(autogen_context, __name__)
+    # A model's type object lives through the run: its text is compiled once.
+    model_ddl = state.setdefault("model_ddl", {})
     try:
-        key = (process(conn_col.type), process(metadata_col.type))
+        if id(metadata_col.type) not in model_ddl:
+            model_ddl[id(metadata_col.type)] = (metadata_col.type, process(metadata_col.type))
+        key = (process(conn_col.type), model_ddl[id(metadata_col.type)][1])
     except CompileError:
         return bool(impl.compare_type(conn_col, metadata_col))  # raises as Alembic would
-    verdicts = run_state(autogen_context, __name__).setdefault("verdicts", {})
+    verdicts = state.setdefault("verdicts", {})
     if key not in verdicts:
         verdicts[key] = bool(impl.compare_type(conn_col, metadata_col))
     return bool(verdicts[key])
@@ -266,7 +271,8 @@ def compare_type(
         model_impl = implementation(model_type, dialect)  # what the rules read
         # ... unless the application compiles the type itself: then its DDL says it
         compiled = (
-            _ddl(model_type, dialect) if compiled_by_application(model_type, dialect) else None
+            _ddl(model_type, dialect)
+            if compiled_by_application(model_type, dialect, model_impl) else None
         )
         changed = _attribute_changes(conn_type, model_impl, family, compiled)
         if _collation_changed(conn_col, model_impl, dialect, compiled):

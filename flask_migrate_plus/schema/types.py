@@ -44,7 +44,9 @@ def implementation(type_: sqltypes.TypeEngine[Any], dialect: Dialect) -> sqltype
     return impl
 
 
-def compiled_by_application(type_: Any, dialect: Dialect) -> bool:
+def compiled_by_application(
+    type_: Any, dialect: Dialect, impl: sqltypes.TypeEngine[Any] | None = None
+) -> bool:
     """Whether an ``@compiles`` function of the application may write the DDL of ``type_``.
 
     ``@compiles(DateTime, "mysql")`` makes ``DateTime()`` create ``DATETIME(6)``, which the
@@ -52,9 +54,10 @@ def compiled_by_application(type_: Any, dialect: Dialect) -> bool:
     ``sqlalchemy.ext.compiler`` marks each class it takes over with ``_compiler_dispatcher``
     (subclasses see the mark too, whether or not the override reaches them, so a True only
     means "read the compiled DDL", which is right either way). An attribute check, no
-    compiling: most types are never taken over.
+    compiling: most types are never taken over. ``impl``: ``implementation(type_, dialect)``
+    when the caller has it already.
     """
-    inner_types = (*wrapped_types(type_), implementation(type_, dialect))
+    inner_types = (*wrapped_types(type_), impl or implementation(type_, dialect))
     return any(getattr(type(inner), "_compiler_dispatcher", None) is not None
                for inner in inner_types)
 
