@@ -231,6 +231,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--backends", default="sqlite,postgresql,mariadb")
     parser.add_argument("--no-cold-start", action="store_true")
+    parser.add_argument("--cold-repeat", type=int, default=15,
+                        help="alternating runs of each command for the cold start")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "latest.json"))
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -249,7 +251,7 @@ def main(argv: list[str] | None = None) -> None:
                 row = run_case(backend, size, identity, args.repeat, tmp)
                 print(json.dumps(row), file=sys.stderr, flush=True)
                 rows.append(row)
-        starts = [] if args.no_cold_start else cold_start(args.repeat, tmp)
+        starts = [] if args.no_cold_start else cold_start(args.cold_repeat, tmp)
     machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python "
                f"{platform.python_version()}, {platform.system()} {platform.release()}, "
                f"load average {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")

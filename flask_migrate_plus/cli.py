@@ -17,8 +17,7 @@ import click
 from flask import current_app, g
 from flask.cli import with_appcontext
 
-from . import adopt as adopt_module
-from . import commands, history_test, squash
+from . import commands
 from .errors import MigrateError
 from .rewrite.renames import Rename, parse_rename
 
@@ -349,6 +348,8 @@ def lint(directory: str | None, revision_range: str | None, all_revisions: bool,
 def test_history(directory: str | None, backend_url: str | None, start: str | None,
                  end: str | None) -> None:
     """Prove every revision upgrades, downgrades and leaves nothing behind."""
+    from . import history_test  # imported here: other commands start without it
+
     report = history_test.verify_history(_dir(directory), backend_url, start, end,
                                          echo=click.echo)
     for failure in report.failures:
@@ -368,6 +369,8 @@ def test_history(directory: str | None, backend_url: str | None, start: str | No
 @_reported
 def adopt(directory: str | None, write_diff: bool, message: str) -> None:
     """Bring a database built without migrations under them, once proven equal."""
+    from . import adopt as adopt_module  # imported here: other commands start without it
+
     adopt_module.adopt(_dir(directory), write_diff, message, echo=click.echo)
 
 
@@ -381,4 +384,6 @@ def adopt(directory: str | None, write_diff: bool, message: str) -> None:
 @_reported
 def squash_revisions(directory: str | None, start: str | None, end: str, message: str) -> None:
     """Replace a linear run of revisions by one, proven to build the same schema."""
+    from . import squash  # imported here: other commands start without it
+
     squash.squash(_dir(directory), start, end, message, echo=click.echo)

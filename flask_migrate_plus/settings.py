@@ -16,8 +16,6 @@ from typing import Any
 
 import click
 
-from .lint.rules import ADVISORY_RULES
-
 #: The comparator plugins this package publishes (entry points ``flask_migrate_plus.<name>``).
 COMPARATORS = (
     "defaults",
@@ -60,6 +58,16 @@ class SettingsError(click.ClickException, ValueError):
 
     def __str__(self) -> str:
         return self.message
+
+
+#: Lint rules about the types a model chooses rather than the locks an op takes: squawk
+#: reports them, but a script can do nothing about them, so ``flask db lint`` leaves them out
+#: unless ``MIGRATE_PLUS_LINT_IGNORE`` is set without them. (Named here, not imported from
+#: the linter, so that an application starts without loading it.)
+ADVISORY_RULES = (
+    "prefer-bigint-over-int", "prefer-bigint-over-smallint", "prefer-identity",
+    "prefer-text-field", "prefer-timestamptz", "ban-char-field",
+)
 
 
 @dataclass(frozen=True)

@@ -716,3 +716,10 @@ def test_statements_read_from_sql(sql: str, dialect: str, expected: list[str],
     path = write_script(tmp_path, f"op.execute({sql!r})")
     ignore = ["require-lock-timeout"]
     assert rules_of(lint_script(path, dialect, ignore=ignore)) == expected
+
+
+def test_the_rules_left_out_by_default_are_rules_the_linter_knows() -> None:
+    from flask_migrate_plus.lint import RULE_NAMES
+    from flask_migrate_plus.settings import ADVISORY_RULES
+
+    assert ADVISORY_RULES and set(ADVISORY_RULES) <= set(RULE_NAMES)

@@ -21,8 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from flask_migrate_plus.lint import lint_script
-from flask_migrate_plus.lint.rules import ADVISORY_RULES
-from flask_migrate_plus.settings import SettingsError, settings_from_config
+from flask_migrate_plus.settings import ADVISORY_RULES, SettingsError, settings_from_config
 
 from cli_runner import FlaskApp, assert_one_line_error
 from harness import AlembicProject, Revision

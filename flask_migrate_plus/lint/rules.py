@@ -30,15 +30,6 @@ VOLATILE_FUNCTIONS = frozenset({
 })
 
 
-#: Rules about the types a model chooses rather than the locks an op takes: squawk reports
-#: them, but a script can do nothing about them, so ``flask db lint`` leaves them out unless
-#: ``MIGRATE_PLUS_LINT_IGNORE`` is set without them.
-ADVISORY_RULES = (
-    "prefer-bigint-over-int", "prefer-bigint-over-smallint", "prefer-identity",
-    "prefer-text-field", "prefer-timestamptz", "ban-char-field",
-)
-
-
 @dataclass
 class ScriptState:
     """What one script function has done so far, as the rules need it."""

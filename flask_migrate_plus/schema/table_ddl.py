@@ -82,10 +82,9 @@ _NAME = rf"{_IDENT}(?:\s*\.\s*{_IDENT})*"
 _CREATE = r"^CREATE\s+(?:OR\s+REPLACE\s+)?(?:DEFINER\s*=\s*\S+\s+)?"
 _IF_NOT_EXISTS = r"(?:IF\s+NOT\s+EXISTS\s+)?"
 
-#: kind -> the head of a statement that creates one; ``name`` and ``table`` are groups.
-HEADS: dict[str, re.Pattern[str]] = {
-    kind: re.compile(pattern, re.IGNORECASE | re.DOTALL)
-    for kind, pattern in {
+#: kind -> the head of a statement that creates one (a regular expression; ``name`` and
+#: ``table`` are groups), compiled by :func:`heads` when first needed.
+HEAD_PATTERNS: dict[str, str] = {
         "index": rf"{_CREATE}(?:UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+(?:CONCURRENTLY\s+)?"
                  rf"{_IF_NOT_EXISTS}(?:(?!ON\b)(?P<name>{_NAME})\s+)?(?:USING\s+\w+\s+)?"
                  rf"ON\s+(?:ONLY\s+)?(?P<table>{_NAME})",
@@ -109,8 +108,14 @@ HEADS: dict[str, re.Pattern[str]] = {
                         rf"|COMMENT\s+ON\s+(?:TABLE|COLUMN)\s+|CREATE\s+POLICY\s+{_IDENT}\s+ON\s+"
                         rf"|CREATE\s+(?:OR\s+REPLACE\s+)?RULE\s+{_IDENT}\s+AS\s+ON\s+\w+\s+TO\s+)"
                         rf"(?P<table>{_NAME})",
-    }.items()
 }
+
+
+@functools.cache
+def heads() -> dict[str, re.Pattern[str]]:
+    """:data:`HEAD_PATTERNS` compiled: compiled on first use, not when the plugins load."""
+    return {kind: re.compile(pattern, re.IGNORECASE | re.DOTALL)
+            for kind, pattern in HEAD_PATTERNS.items()}
 
 #: Kinds whose body may be a ``BEGIN ... END`` block holding semicolons (MySQL, SQLite).
 _COMPOUND_KINDS = {"trigger", "function", "procedure"}
@@ -128,7 +133,7 @@ _END_OF_OTHER = {"if", "loop", "while", "repeat", "for"}
 
 @dataclass(frozen=True)
 class CreatedObject:
-    """What one statement of a table's DDL creates: ``kind`` (a key of :data:`HEADS`), its
+    """What one statement of a table's DDL creates: ``kind`` (a key of :data:`HEAD_PATTERNS`), its
     ``name`` (None: an index the server names) and the ``table`` it is on as written, a
     function's argument list."""
 
@@ -192,7 +197,7 @@ def _compound_end(masked: str, start: int) -> int:
 
 
 def _kind(head: str) -> str | None:
-    for kind, pattern in HEADS.items():
+    for kind, pattern in heads().items():
         if pattern.match(head):
             return kind
     return None
@@ -220,7 +225,7 @@ def _original(sql: str, offset: int, match: re.Match[str], group: str) -> str | 
 def _created(sql: str, masked: str) -> CreatedObject | None:
     offset = len(masked) - len(masked.lstrip())
     head = masked[offset:]
-    for kind, pattern in HEADS.items():
+    for kind, pattern in heads().items():
         match = pattern.match(head)
         if match is None:
             continue
