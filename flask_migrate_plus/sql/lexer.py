@@ -304,9 +304,16 @@ def inside_groups(tokens: Sequence[Token], start: int, end: int) -> tuple[int, i
 TYPE_NAME_WORDS = frozenset({"varying", "precision", "with", "without", "time", "zone"})
 
 
+#: Reserved words that join or negate conditions: no type is named so, so a ``::`` before
+#: one is no cast (MariaDB's ``!`` is read as ``NOT``, which must not then become a type).
+NOT_TYPE_NAMES = frozenset({"and", "or", "not", "is", "in", "like", "between", "xor"})
+
+
 def is_cast(tokens: Sequence[Token], operator: int) -> bool:
     """Whether the ``::`` at ``operator`` is followed by a type name, as a cast is."""
-    return is_at(tokens, operator + 1, NAME) or is_at(tokens, operator + 1, QUOTED)
+    if is_at(tokens, operator + 1, NAME):
+        return tokens[operator + 1].value.lower() not in NOT_TYPE_NAMES
+    return is_at(tokens, operator + 1, QUOTED)
 
 
 def cast_end(tokens: Sequence[Token], operator: int) -> int:
