@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from backends import fresh_database, selected_backends  # noqa: E402
+
+# Property tests draw the same examples on every run, so that a suite run says the same
+# thing twice; FMP_HYPOTHESIS_RANDOM=1 draws new ones, to look for what they have not found.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("random")
+settings.load_profile("random" if os.environ.get("FMP_HYPOTHESIS_RANDOM") == "1"
+                      else "repeatable")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
