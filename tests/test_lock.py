@@ -165,7 +165,8 @@ def test_lock_can_be_switched_off(tmp_path: Path) -> None:
     code = (
         "import os, time, sqlalchemy as sa\n"
         "from flask_migrate_plus.lock import migration_lock\n"
-        "with migration_lock(sa.create_engine(os.environ['DATABASE_URL']), timeout=0):\n"
+        # It waits for the lock: the probe of _wait_until_holding takes it for an instant.
+        "with migration_lock(sa.create_engine(os.environ['DATABASE_URL']), timeout=30):\n"
         "    time.sleep(60)\n"
     )
     holder = subprocess.Popen([sys.executable, "-c", code], env=app.environ(), text=True)
