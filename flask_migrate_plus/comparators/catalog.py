@@ -29,6 +29,7 @@ from alembic.util import DispatchPriority, PriorityDispatchResult
 
 from ..ops import register_renderers
 from ..rewrite import install
+from ..schema import mysql_catalog
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -78,8 +79,6 @@ def fill_reflection_cache(
     if connection is None:
         return PriorityDispatchResult.CONTINUE
     cache = autogen_context.inspector.info_cache
-    from ..schema import mysql_catalog
-
     if mysql_catalog.supported(connection.dialect):
         for schema in schemas:
             texts = mysql_catalog.read_create_texts(

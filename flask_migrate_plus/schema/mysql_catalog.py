@@ -39,10 +39,13 @@ _COLUMN_LINE = re.compile(r"^  `((?:[^`]|``)+)` (.*)$", re.MULTILINE)
 
 def supported(dialect: sa.Dialect) -> bool:
     """Whether this dialect reflects through the parser and cache this module feeds."""
-    return dialect.name in ("mysql", "mariadb") and all(
-        hasattr(dialect, name)
-        for name in ("_show_create_table", "_tabledef_parser", "_parsed_state_or_create",
-                     "_connection_charset"))
+    return (
+        dialect.name in ("mysql", "mariadb")
+        and all(hasattr(dialect, name)
+                for name in ("_show_create_table", "_tabledef_parser", "_parsed_state_or_create",
+                             "_connection_charset"))
+        and hasattr(dialect.identifier_preparer, "_quote_free_identifiers")
+    )
 
 
 class _KeyFound(Exception):
@@ -85,11 +88,12 @@ def read_create_texts(
         return None
     charset = dialect._connection_charset
     parser = dialect._tabledef_parser
-    quote = dialect.identifier_preparer.quote_identifier
+    preparer = dialect.identifier_preparer
     texts: dict[str, str] = {}
     checked = False
     for name in table_names:
-        full_name = f"{quote(schema)}.{quote(name)}" if schema else quote(name)
+        # quoted as the dialect quotes it, so that the statement is the one it would run
+        full_name = ".".join(preparer._quote_free_identifiers(schema, name))
         text = dialect._show_create_table(connection, None, charset, full_name=full_name)
         texts[name] = text
         if parser._check_view(text):
