@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import sqlalchemy as sa
 
@@ -22,6 +24,15 @@ def _tables() -> sa.MetaData:
     return metadata
 
 
+@pytest.fixture
+def engine(db_url: str) -> Iterator[sa.Engine]:
+    """An engine on a fresh database holding ``_tables()``."""
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    _tables().create_all(engine)
+    yield engine
+    engine.dispose()
+
+
 def _after(engine: sa.Engine, *statements: str) -> list[str]:
     with engine.connect() as connection:
         before = take_snapshot(connection)
@@ -33,57 +44,37 @@ def _after(engine: sa.Engine, *statements: str) -> list[str]:
         return describe_differences(before, take_snapshot(connection))
 
 
-def test_leftovers_and_changes_in_words(db_url: str) -> None:
-    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
-    _tables().create_all(engine)
-    try:
-        assert _after(engine, "CREATE INDEX ix_post_title ON post (title)") == [
-            "extra index ix_post_title on post"]
-        assert _after(engine, "CREATE TABLE note (id INTEGER PRIMARY KEY)") == ["extra table note"]
-        assert _after(engine, "DROP TABLE note") == ["missing table note"]
-        assert _after(engine, "DROP INDEX ix_post_title" if engine.dialect.name != "mysql"
-                      else "DROP INDEX ix_post_title ON post") == [
-            "missing index ix_post_title on post"]
-    finally:
-        engine.dispose()
+def test_leftovers_and_changes_in_words(engine: sa.Engine) -> None:
+    assert _after(engine, "CREATE INDEX ix_post_title ON post (title)") == [
+        "extra index ix_post_title on post"]
+    assert _after(engine, "CREATE TABLE note (id INTEGER PRIMARY KEY)") == ["extra table note"]
+    assert _after(engine, "DROP TABLE note") == ["missing table note"]
+    assert _after(engine, "DROP INDEX ix_post_title" if engine.dialect.name != "mysql"
+                  else "DROP INDEX ix_post_title ON post") == [
+        "missing index ix_post_title on post"]
 
 
 @pytest.mark.backends("sqlite", "postgresql")
-def test_expression_and_partial_indexes_are_facts(db_url: str) -> None:
-    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
-    _tables().create_all(engine)
-    try:
-        assert _after(engine, "CREATE INDEX ix_lower ON post (lower(title))") == [
-            "extra index ix_lower on post"]
-        changed = _after(engine, "DROP INDEX ix_lower",
-                         "CREATE INDEX ix_lower ON post (lower(title)) WHERE id > 1")
-        assert len(changed) == 1 and changed[0].startswith("index ix_lower on post: "), changed
-    finally:
-        engine.dispose()
+def test_expression_and_partial_indexes_are_facts(engine: sa.Engine) -> None:
+    assert _after(engine, "CREATE INDEX ix_lower ON post (lower(title))") == [
+        "extra index ix_lower on post"]
+    changed = _after(engine, "DROP INDEX ix_lower",
+                     "CREATE INDEX ix_lower ON post (lower(title)) WHERE id > 1")
+    assert len(changed) == 1 and changed[0].startswith("index ix_lower on post: "), changed
 
 
 @pytest.mark.backends("postgresql")
-def test_enum_types_and_sequences_left_behind(db_url: str) -> None:
-    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
-    _tables().create_all(engine)
-    try:
-        assert _after(engine, "CREATE TYPE mood AS ENUM ('happy', 'sad')",
-                      "CREATE SEQUENCE invoice_number") == [
-            "extra enum type mood", "extra sequence invoice_number"]
-        assert _after(engine, "ALTER TYPE mood ADD VALUE 'calm'") == [
-            "enum type mood: values ('happy', 'sad') -> ('happy', 'sad', 'calm')"]
-    finally:
-        engine.dispose()
+def test_enum_types_and_sequences_left_behind(engine: sa.Engine) -> None:
+    assert _after(engine, "CREATE TYPE mood AS ENUM ('happy', 'sad')",
+                  "CREATE SEQUENCE invoice_number") == [
+        "extra enum type mood", "extra sequence invoice_number"]
+    assert _after(engine, "ALTER TYPE mood ADD VALUE 'calm'") == [
+        "enum type mood: values ('happy', 'sad') -> ('happy', 'sad', 'calm')"]
 
 
 @pytest.mark.backends("postgresql", "mariadb")
-def test_column_changes_are_named_with_their_attribute(db_url: str) -> None:
-    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
-    _tables().create_all(engine)
+def test_column_changes_are_named_with_their_attribute(engine: sa.Engine) -> None:
     alter = ("ALTER TABLE post MODIFY title VARCHAR(20) NOT NULL"
              if engine.dialect.name == "mysql"
              else "ALTER TABLE post ALTER COLUMN title SET NOT NULL")
-    try:
-        assert _after(engine, alter) == ["column post.title: nullable True -> False"]
-    finally:
-        engine.dispose()
+    assert _after(engine, alter) == ["column post.title: nullable True -> False"]
